@@ -1,0 +1,150 @@
+//! `login`, `me`, `createUser` and the `User` type.
+
+use std::time::Instant;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use domain::{Action, Email, Name, OrganisationId, Password, Roles, Target};
+use time::OffsetDateTime;
+
+use crate::{
+    auth::{password, store},
+    directory::{self, graphql::Organisation},
+    entities::user,
+    error::{ApiError, ApiResult},
+    graphql::{CtxExt, context::parse_id},
+};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "Role", remote = "domain::Role")]
+pub enum Role {
+    Agent,
+    BackOffice,
+    OrgAdmin,
+    Coordinator,
+    TenantAdmin,
+}
+
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn roles(&self) -> Vec<Role> {
+        Roles::parse_csv(&self.0.roles).map(|roles| roles.iter().map(Role::from).collect()).unwrap_or_default()
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
+        directory::loaders::organisation(ctx, OrganisationId::from_uuid(self.0.organisation_id)).await
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Session {
+    access_token: String,
+    expires_at: OffsetDateTime,
+    user: User,
+}
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The signed-in user.
+    async fn me(&self, ctx: &Context<'_>) -> ApiResult<User> {
+        let actor = ctx.actor()?;
+        let user_id = actor.user_id.ok_or(ApiError::Domain(domain::Error::NotFound))?;
+        store::user_by_id(&ctx.app().db, actor.tenant_id, user_id)
+            .await?
+            .map(User)
+            .ok_or(ApiError::Domain(domain::Error::NotFound))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    organisation_id: ID,
+    email: String,
+    name: String,
+    roles: Vec<Role>,
+    /// Without a password, the user is invited to set one.
+    password: Option<String>,
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Signs in with an email and a password. Failures are limited per account and per address.
+    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> ApiResult<Session> {
+        let app = ctx.app();
+        let email = Email::parse("email", &email)?;
+        if password.is_empty() {
+            return Err(ApiError::invalid("password", "obligatoire"));
+        }
+        let session = sign_in(app, email.as_str(), password, ctx.request().client_ip).await?;
+        Ok(Session { access_token: session.token, expires_at: session.expires_at, user: User(session.user) })
+    }
+
+    /// Creates a user in an organisation (tenant admin, or org admin for their own organisation).
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> ApiResult<User> {
+        let actor = ctx.actor()?;
+        let app = ctx.app();
+        let organisation_id: OrganisationId = parse_id("organisationId", &input.organisation_id)?;
+        let email = Email::parse("email", &input.email)?;
+        let name = Name::parse("name", &input.name)?;
+        let roles = Roles::parse_list(&input.roles.iter().map(|r| domain::Role::from(*r).as_str().to_owned()).collect::<Vec<_>>())?;
+        let password = input.password.as_deref().map(|p| Password::parse("password", p)).transpose()?;
+        directory::store::organisation_get(&app.db, actor, organisation_id).await?;
+        domain::authorize(actor, Action::CreateUser, &Target::organisation(actor.tenant_id, organisation_id))?;
+        domain::may_grant(actor, &roles)?;
+        let password_hash = match password {
+            Some(p) => Some(password::hash(p).await?),
+            None => None,
+        };
+        let new = store::NewUser { organisation_id, email, name, roles, password_hash };
+        Ok(User(store::user_insert(&app.db, actor.tenant_id, new, app.clock.now()).await?))
+    }
+}
+
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: OffsetDateTime,
+    pub user: user::Model,
+}
+
+/// The one sign-in path, shared by GraphQL and the web form: limiter, constant-time check,
+/// token.
+pub async fn sign_in(
+    app: &crate::AppState,
+    email: &str,
+    password: String,
+    client_ip: std::net::IpAddr,
+) -> ApiResult<SignedIn> {
+    let started = Instant::now();
+    app.throttle
+        .check(email, client_ip, started)
+        .map_err(|t| ApiError::Throttled { retry_after_secs: t.retry_after.as_secs() })?;
+    let user = store::user_for_sign_in(&app.db, email).await?.filter(|u| u.active);
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = password::verify(password, stored).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        app.throttle.record_failure(email, client_ip, started);
+        tracing::info!("sign-in refused");
+        return Err(ApiError::SignInRefused);
+    };
+    app.throttle.record_success(email, client_ip, started);
+    let (token, expires_at) = app.jwt.issue(user.id, user.tenant_id, app.clock.now(), app.config.token_lifetime())?;
+    Ok(SignedIn { token, expires_at, user })
+}

@@ -1,0 +1,126 @@
+//! The one binary and its subcommands: `serve`, `migrate`, `demo`, `admin bootstrap`.
+
+use std::{io::Read, process::ExitCode};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::{AppState, clock::Clock, config::{Config, Secret, random_secret}, db, demo};
+
+#[derive(Parser, Debug)]
+#[command(name = "passerelle", version, about = "Orientations entre les organisations d'un territoire, suivies jusqu'au bout.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP server (migrations are applied first).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Migrate, seed a demo territory (once), print the demo accounts, and serve.
+    Demo,
+    /// Administration tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create the first tenant, its coordinating organisation and its administrator.
+    Bootstrap {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (required: a password never goes on the
+        /// command line, where `ps` shows it).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// The administrator's display name.
+        #[arg(long, default_value = "Administrateur")]
+        name: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if std::env::var("PASSERELLE_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = cli.config;
+    match cli.command {
+        Command::Migrate => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Serve => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            serve(config, db).await
+        }
+        Command::Demo => {
+            if config.jwt_secret.is_none() {
+                config.jwt_secret = Some(Secret::new(random_secret()));
+            }
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            let accounts = demo::seed(&db).await?;
+            print!("{}", demo::banner(&config.public_url(), &accounts));
+            serve(config, db).await
+        }
+        Command::Admin(AdminCommand::Bootstrap { tenant, email, password_stdin: _, name }) => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            let created = demo::bootstrap(&db, &tenant, &email, &name, &password).await?;
+            println!("tenant_id={}", created.tenant_id);
+            println!("organisation_id={}", created.organisation_id);
+            println!("user_id={}", created.user_id);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config, db: sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
+    tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url(), "listening");
+    let state = AppState::new(db, config, Clock::default())?;
+    crate::serve(listener, state, crate::app::shutdown_signal()).await
+}

@@ -1,0 +1,48 @@
+//! Connecting to SQLite or PostgreSQL and bringing the schema up to date.
+
+use std::time::Duration;
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    ensure_sqlite_dir(url)?;
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        // Per connection, not per pool: WAL lets readers run beside the writer, foreign keys
+        // are enforced, and a writer waits for the lock instead of failing at once.
+        // FULL sync: a committed outbox row must survive a power cut.
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    Ok(Database::connect(options).await?)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// `sqlite://./data/passerelle.db` fails when `./data` does not exist yet: make it.
+fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
+    let Some(rest) = url.strip_prefix("sqlite://") else { return Ok(()) };
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Passerelle: the organisations of a territory refer a person to one another and follow every
+//! referral to its end. This crate is the binary's library: configuration, the HTTP server,
+//! the GraphQL schema, the web pages and the store, one module per business context.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod directory;
+pub mod entities;
+pub mod error;
+pub mod graphql;
+pub mod ops;
+pub mod web;
+
+pub use app::{AppState, serve};
+pub use config::Config;

@@ -1,0 +1,33 @@
+//! Pure rules of Passerelle: ids, statuses, the referral state machine, consent validity,
+//! working-day calendar and due dates, roles and permissions.
+//!
+//! No I/O and no async here, so every rule is unit-tested without a database.
+
+mod code_enum;
+
+pub mod calendar;
+pub mod consent;
+pub mod error;
+pub mod ids;
+pub mod organisation;
+pub mod permissions;
+pub mod person;
+pub mod referral;
+pub mod roles;
+pub mod validation;
+
+pub use calendar::{add_working_days, due_at, is_working_day, working_days_between};
+pub use consent::{ConsentMethod, ConsentStatus, check_consent_for_referral, consent_status};
+pub use error::{Error, Result};
+pub use ids::{
+    ApiClientId, ConsentId, OrganisationId, PersonId, ReferralId, ServiceId, TenantId, UserId,
+};
+pub use organisation::OrganisationKind;
+pub use permissions::{Action, Actor, Target, authorize, may_grant};
+pub use person::duplicate_key;
+pub use referral::{
+    DeclineReason, Outcome, Party, ReferralAction, ReferralStatus, Urgency, remaining_working_days,
+    resumed_due_date, transition,
+};
+pub use roles::{Role, Roles};
+pub use validation::{Email, Name, OptionalText, Password, ResponseDays, Text};

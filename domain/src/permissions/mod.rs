@@ -1,0 +1,173 @@
+//! The one place that decides whether an actor may do an action on a resource.
+//!
+//! Resolvers call [`authorize`] with the resource's tenant and owning organisation, after loading
+//! it scoped by tenant. Another tenant's resource, or another organisation's private data, answers
+//! NOT_FOUND rather than FORBIDDEN so that its existence is never revealed.
+
+use crate::code_enum::code_enum;
+use crate::{Error, OrganisationId, Result, Role, Roles, TenantId, UserId};
+
+/// Who is acting: a signed-in user, or a partner system's API client (`user_id` is `None`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub tenant_id: TenantId,
+    pub organisation_id: OrganisationId,
+    pub user_id: Option<UserId>,
+    pub roles: Roles,
+}
+
+/// The resource acted upon: its tenant, and the organisation owning it (`None` = tenant-level,
+/// e.g. creating an organisation or reading the territory's monitoring).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub tenant_id: TenantId,
+    pub organisation_id: Option<OrganisationId>,
+}
+
+impl Target {
+    /// A tenant-level resource.
+    pub const fn tenant(tenant_id: TenantId) -> Self {
+        Self {
+            tenant_id,
+            organisation_id: None,
+        }
+    }
+
+    /// A resource owned by `organisation_id` in `tenant_id`.
+    pub const fn organisation(tenant_id: TenantId, organisation_id: OrganisationId) -> Self {
+        Self {
+            tenant_id,
+            organisation_id: Some(organisation_id),
+        }
+    }
+}
+
+code_enum! {
+    /// What an actor wants to do. The target to pass is noted on each variant.
+    pub enum Action (field = "action") {
+        /// Read organisations and services of the tenant (any target of the tenant).
+        ReadDirectory = "READ_DIRECTORY" => "Consulter l'annuaire",
+        /// Create an organisation (tenant-level target).
+        CreateOrganisation = "CREATE_ORGANISATION" => "Créer une organisation",
+        /// Create a service (target: the organisation that will offer it).
+        CreateService = "CREATE_SERVICE" => "Créer un service",
+        /// Create a user (target: the user's organisation).
+        CreateUser = "CREATE_USER" => "Créer un utilisateur",
+        /// List the members (target: their organisation).
+        ListUsers = "LIST_USERS" => "Lister les utilisateurs",
+        /// Create a partner API client (target: its organisation).
+        CreateApiClient = "CREATE_API_CLIENT" => "Créer un client d'API",
+        /// Create, read or update people (target: the organisation holding the record).
+        ManagePeople = "MANAGE_PEOPLE" => "Gérer les personnes",
+        /// Record or withdraw a consent (target: the organisation holding the person's record).
+        RecordConsent = "RECORD_CONSENT" => "Recueillir un consentement",
+        /// Create a referral, and act on it as its sender — provide info, cancel, comment
+        /// (target: the sending organisation).
+        CreateReferral = "CREATE_REFERRAL" => "Orienter une personne",
+        /// Act on a received referral as the receiver — acknowledge, accept, decline, assign…
+        /// (target: the receiving organisation).
+        WorkReferral = "WORK_REFERRAL" => "Traiter une orientation reçue",
+        /// Read delay and outcome monitoring (tenant-level target, or an organisation to filter).
+        ReadMonitoring = "READ_MONITORING" => "Consulter le suivi des délais",
+    }
+}
+
+impl Action {
+    /// Actions on data that only the owning organisation may know about: for another
+    /// organisation's target, refusal is NOT_FOUND rather than FORBIDDEN.
+    const fn is_private_to_organisation(self) -> bool {
+        matches!(
+            self,
+            Self::CreateUser
+                | Self::ListUsers
+                | Self::CreateApiClient
+                | Self::ManagePeople
+                | Self::RecordConsent
+                | Self::CreateReferral
+                | Self::WorkReferral
+        )
+    }
+}
+
+/// Whether `actor` may perform `action` on `target`.
+///
+/// * Another tenant → [`Error::NotFound`], always.
+/// * Refused on another organisation's private data → [`Error::NotFound`].
+/// * Otherwise refused → [`Error::Forbidden`].
+///
+/// For referral transitions, find the caller's [`crate::Party`] first (`Other` is NOT_FOUND),
+/// then authorize `CreateReferral` on the sending organisation for sender actions or
+/// `WorkReferral` on the receiving organisation for receiver actions, then call
+/// [`crate::transition`].
+pub fn authorize(actor: &Actor, action: Action, target: &Target) -> Result<()> {
+    if actor.tenant_id != target.tenant_id {
+        return Err(Error::NotFound);
+    }
+    let own = target.organisation_id == Some(actor.organisation_id);
+    let has = |role| actor.roles.contains(role);
+    let tenant_admin = has(Role::TenantAdmin);
+    let allowed = match action {
+        Action::ReadDirectory => !actor.roles.is_empty(),
+        Action::CreateOrganisation => tenant_admin,
+        Action::CreateService
+        | Action::CreateUser
+        | Action::ListUsers
+        | Action::CreateApiClient => tenant_admin || (own && has(Role::OrgAdmin)),
+        Action::ManagePeople | Action::RecordConsent | Action::CreateReferral => {
+            own && has(Role::Agent)
+        }
+        Action::WorkReferral => own && (has(Role::BackOffice) || has(Role::OrgAdmin)),
+        Action::ReadMonitoring => tenant_admin || has(Role::Coordinator),
+    };
+    let other_organisation = target.organisation_id.is_some() && !own;
+    if allowed {
+        Ok(())
+    } else if other_organisation && action.is_private_to_organisation() {
+        Err(Error::NotFound)
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Whether `actor` may give these roles to someone. Territory-wide roles (TENANT_ADMIN, which
+/// can administer every organisation, and COORDINATOR, which sees the whole territory's
+/// activity) are granted by a tenant admin only; an org admin grants the roles of their own
+/// organisation.
+pub fn may_grant(actor: &Actor, roles: &Roles) -> Result<()> {
+    let territory_wide = roles.contains_any(&[Role::TenantAdmin, Role::Coordinator]);
+    if territory_wide && !actor.roles.contains(Role::TenantAdmin) {
+        return Err(Error::Forbidden);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod grant_tests {
+    use super::*;
+    use crate::{OrganisationId, TenantId};
+
+    fn actor(roles: &[Role]) -> Actor {
+        Actor {
+            tenant_id: TenantId::new(),
+            organisation_id: OrganisationId::new(),
+            user_id: None,
+            roles: roles.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn only_tenant_admins_grant_territory_wide_roles() {
+        let org_admin = actor(&[Role::OrgAdmin]);
+        let tenant_admin = actor(&[Role::TenantAdmin]);
+        for role in [Role::TenantAdmin, Role::Coordinator] {
+            assert_eq!(may_grant(&org_admin, &Roles::from(role)), Err(Error::Forbidden));
+            assert_eq!(may_grant(&tenant_admin, &Roles::from(role)), Ok(()));
+        }
+        for role in [Role::Agent, Role::BackOffice, Role::OrgAdmin] {
+            assert_eq!(may_grant(&org_admin, &Roles::from(role)), Ok(()));
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The codes of a referral: statuses, actions, urgency, outcomes and decline reasons.
+
+use crate::code_enum::code_enum;
+
+code_enum! {
+    /// Where a referral stands (modelled on the FHIR Task state machine).
+    pub enum ReferralStatus (field = "status") {
+        Sent = "SENT" => "Envoyée",
+        Acknowledged = "ACKNOWLEDGED" => "Prise en compte",
+        InfoRequested = "INFO_REQUESTED" => "Informations demandées",
+        Accepted = "ACCEPTED" => "Acceptée",
+        Completed = "COMPLETED" => "Terminée",
+        Declined = "DECLINED" => "Refusée",
+        Redirected = "REDIRECTED" => "Réorientée",
+        Cancelled = "CANCELLED" => "Annulée",
+    }
+}
+
+impl ReferralStatus {
+    /// Final statuses accept no transition except comments; they are not overdue.
+    pub const fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Completed | Self::Declined | Self::Redirected | Self::Cancelled
+        )
+    }
+
+    /// Whether the due-date clock is stopped (waiting for the sender).
+    pub const fn clock_paused(self) -> bool {
+        matches!(self, Self::InfoRequested)
+    }
+}
+
+code_enum! {
+    /// Something done to a referral; also the `kind` of its timeline events.
+    pub enum ReferralAction (field = "action") {
+        Acknowledge = "ACKNOWLEDGE" => "Prise en compte",
+        RequestInfo = "REQUEST_INFO" => "Demande d'informations",
+        ProvideInfo = "PROVIDE_INFO" => "Informations fournies",
+        Accept = "ACCEPT" => "Acceptation",
+        Decline = "DECLINE" => "Refus",
+        Redirect = "REDIRECT" => "Réorientation",
+        Complete = "COMPLETE" => "Clôture",
+        Cancel = "CANCEL" => "Annulation",
+        Assign = "ASSIGN" => "Attribution",
+        Comment = "COMMENT" => "Commentaire",
+    }
+}
+
+code_enum! {
+    /// How fast the person needs an answer; picks the service's standard or urgent response time.
+    pub enum Urgency (field = "urgency") {
+        Standard = "STANDARD" => "Normale",
+        Urgent = "URGENT" => "Urgente",
+    }
+}
+
+code_enum! {
+    /// What came of a completed referral — whether the right or service was actually obtained.
+    pub enum Outcome (field = "outcome") {
+        RightOpened = "RIGHT_OPENED" => "Droit ouvert",
+        ServiceDelivered = "SERVICE_DELIVERED" => "Service rendu",
+        NotEligible = "NOT_ELIGIBLE" => "Non éligible",
+        PersonUnreachable = "PERSON_UNREACHABLE" => "Personne injoignable",
+        PersonDeclined = "PERSON_DECLINED" => "Refus de la personne",
+        Other = "OTHER" => "Autre",
+    }
+}
+
+code_enum! {
+    /// Why a receiver declined a referral.
+    pub enum DeclineReason (field = "reason") {
+        NotEligible = "NOT_ELIGIBLE" => "Personne non éligible",
+        NotOurService = "NOT_OUR_SERVICE" => "Ne relève pas de notre service",
+        IncompleteFile = "INCOMPLETE_FILE" => "Dossier incomplet",
+        NoCapacity = "NO_CAPACITY" => "Pas de capacité d'accueil",
+        PersonUnreachable = "PERSON_UNREACHABLE" => "Personne injoignable",
+        Duplicate = "DUPLICATE" => "Doublon",
+        Other = "OTHER" => "Autre motif",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code_enum::assert_codes_round_trip;
+
+    #[test]
+    fn codes_round_trip() {
+        assert_codes_round_trip!(ReferralStatus, "status");
+        assert_codes_round_trip!(ReferralAction, "action");
+        assert_codes_round_trip!(Urgency, "urgency");
+        assert_codes_round_trip!(Outcome, "outcome");
+        assert_codes_round_trip!(DeclineReason, "reason");
+    }
+
+    #[test]
+    fn codes_match_the_contract() {
+        let join = |codes: Vec<&str>| codes.join(" ");
+        assert_eq!(
+            join(ReferralStatus::ALL.map(ReferralStatus::as_str).to_vec()),
+            "SENT ACKNOWLEDGED INFO_REQUESTED ACCEPTED COMPLETED DECLINED REDIRECTED CANCELLED"
+        );
+        assert_eq!(
+            join(Outcome::ALL.map(Outcome::as_str).to_vec()),
+            "RIGHT_OPENED SERVICE_DELIVERED NOT_ELIGIBLE PERSON_UNREACHABLE PERSON_DECLINED OTHER"
+        );
+        assert_eq!(
+            join(DeclineReason::ALL.map(DeclineReason::as_str).to_vec()),
+            "NOT_ELIGIBLE NOT_OUR_SERVICE INCOMPLETE_FILE NO_CAPACITY PERSON_UNREACHABLE DUPLICATE OTHER"
+        );
+        assert_eq!(
+            join(Urgency::ALL.map(Urgency::as_str).to_vec()),
+            "STANDARD URGENT"
+        );
+    }
+
+    #[test]
+    fn final_statuses_are_the_four_ends() {
+        let finals: Vec<_> = ReferralStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_final())
+            .collect();
+        assert_eq!(
+            finals,
+            [
+                ReferralStatus::Completed,
+                ReferralStatus::Declined,
+                ReferralStatus::Redirected,
+                ReferralStatus::Cancelled
+            ]
+        );
+        assert!(ReferralStatus::InfoRequested.clock_paused());
+        assert!(!ReferralStatus::Sent.clock_paused());
+    }
+}

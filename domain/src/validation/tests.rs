@@ -1,0 +1,153 @@
+use super::*;
+
+fn field_of(result: Result<impl fmt::Debug>) -> String {
+    match result {
+        Err(Error::Invalid { field, .. }) => field,
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn email_is_trimmed_and_lower_cased() {
+    let email = Email::parse("email", "  Marie.Curie@Arras.FR ").unwrap();
+    assert_eq!(email.as_str(), "marie.curie@arras.fr");
+}
+
+#[test]
+fn malformed_emails_name_their_field() {
+    for bad in [
+        "",
+        "   ",
+        "marie",
+        "marie@",
+        "@arras.fr",
+        "marie@arras",
+        "marie@@arras.fr",
+        "ma rie@arras.fr",
+        "marie@arras..fr",
+        "marie@.arras.fr",
+        "marie@arras.fr.",
+        "a@b@c.fr",
+    ] {
+        assert_eq!(
+            field_of(Email::parse("backOfficeEmail", bad)),
+            "backOfficeEmail",
+            "{bad:?}"
+        );
+    }
+    let long = format!("{}@arras.fr", "a".repeat(250));
+    assert!(Email::parse("email", &long).is_err());
+    let just_fits = format!("{}@arras.fr", "a".repeat(254 - 9));
+    assert!(Email::parse("email", &just_fits).is_ok());
+}
+
+#[test]
+fn password_length_counts_characters_not_bytes() {
+    // 11 accented characters are 22 bytes but still too short.
+    assert!(Password::parse("password", "éèàùçéèàùçé").is_err());
+    assert!(Password::parse("password", "éèàùçéèàùçéô").is_ok());
+    assert_eq!(
+        Password::parse("password", "short"),
+        Err(Error::invalid(
+            "password",
+            "doit contenir au moins 12 caractères"
+        ))
+    );
+    assert!(Password::parse("password", &"ab".repeat(128)).is_ok());
+    assert!(Password::parse("password", &"ab".repeat(129)).is_err());
+}
+
+#[test]
+fn common_and_repeated_passwords_are_refused() {
+    for bad in [
+        "motdepasse123",
+        "MotDePasse123",
+        "AZERTYUIOP123",
+        "123456789012",
+        "passwordpassword",
+        "qwertyuiop123",
+        "administrateur",
+        "Passerelle2026",
+        "zzzzzzzzzzzzzzzz",
+    ] {
+        assert!(Password::parse("password", bad).is_err(), "{bad} accepted");
+    }
+    assert!(Password::parse("password", "cheval-agrafe-batterie").is_ok());
+}
+
+#[test]
+fn the_common_list_is_long_lowercase_and_worth_listing() {
+    assert!(COMMON_PASSWORDS.len() >= 200, "{}", COMMON_PASSWORDS.len());
+    for password in COMMON_PASSWORDS {
+        assert!(
+            password.chars().count() >= Password::MIN_CHARS,
+            "{password} is refused anyway"
+        );
+        assert_eq!(password.to_lowercase(), *password);
+    }
+}
+
+#[test]
+fn password_debug_hides_the_secret() {
+    let password = Password::parse("password", "un secret bien gardé").unwrap();
+    assert_eq!(password.expose(), "un secret bien gardé");
+    assert!(!format!("{password:?}").contains("secret"));
+}
+
+#[test]
+fn names_are_trimmed_bounded_and_printable() {
+    assert_eq!(
+        Name::parse("name", "  CCAS d'Arras ").unwrap().as_str(),
+        "CCAS d'Arras"
+    );
+    assert_eq!(field_of(Name::parse("lastName", "   ")), "lastName");
+    assert!(Name::parse("name", &"é".repeat(200)).is_ok());
+    assert!(Name::parse("name", &"é".repeat(201)).is_err());
+    assert!(Name::parse("name", "Jean\u{0}Dupont").is_err());
+    assert!(Name::parse("name", "Jean\nDupont").is_err());
+}
+
+#[test]
+fn response_days_are_between_one_and_one_hundred_twenty() {
+    assert_eq!(ResponseDays::parse("responseDays", 1).unwrap().get(), 1);
+    assert_eq!(ResponseDays::parse("responseDays", 120).unwrap().get(), 120);
+    for bad in [0, -1, 121, i32::MIN, i32::MAX] {
+        assert_eq!(
+            field_of(ResponseDays::parse("urgentResponseDays", bad)),
+            "urgentResponseDays"
+        );
+    }
+}
+
+#[test]
+fn texts_allow_line_breaks_but_not_other_controls() {
+    assert_eq!(
+        Text::parse("motive", " Besoin\nd'aide ", 100)
+            .unwrap()
+            .as_str(),
+        "Besoin\nd'aide"
+    );
+    assert!(Text::parse("motive", "  ", 100).is_err());
+    assert!(Text::parse("motive", "abc", 2).is_err());
+    assert!(Text::parse("motive", "a\u{7}b", 100).is_err());
+    assert_eq!(
+        OptionalText::parse("comment", None, 10).unwrap().as_deref(),
+        None
+    );
+    assert_eq!(
+        OptionalText::parse("comment", Some("  "), 10)
+            .unwrap()
+            .as_deref(),
+        None
+    );
+    assert_eq!(
+        OptionalText::parse("comment", Some(" ok "), 10)
+            .unwrap()
+            .as_deref(),
+        Some("ok")
+    );
+    assert_eq!(
+        field_of(OptionalText::parse("comment", Some("trop long"), 3)),
+        "comment"
+    );
+}

@@ -1,0 +1,40 @@
+//! Database migrations, one file each, run on SQLite and PostgreSQL alike.
+//!
+//! Tenant-owned tables use the composite primary key `(tenant_id, id)` and foreign keys that carry
+//! `tenant_id`, so the schema can later be distributed by tenant (Citus needs the distribution
+//! column in every unique and foreign key).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_193000_create_directory;
+mod m20261123_193100_create_users;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_193000_create_directory::Migration),
+            Box::new(m20261123_193100_create_users::Migration),
+        ]
+    }
+}
+
+/// Columns shared by the migrations.
+pub(crate) mod cols {
+    use sea_orm_migration::prelude::*;
+
+    #[derive(DeriveIden)]
+    pub enum Tenants {
+        Table,
+        Id,
+    }
+
+    #[derive(DeriveIden)]
+    pub enum Organisations {
+        Table,
+        TenantId,
+        Id,
+    }
+}
