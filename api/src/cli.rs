@@ -6,10 +6,19 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use crate::{AppState, clock::Clock, config::{Config, Secret, random_secret}, db, demo};
+use crate::{
+    AppState,
+    clock::Clock,
+    config::{Config, Secret, random_secret},
+    db, demo,
+};
 
 #[derive(Parser, Debug)]
-#[command(name = "passerelle", version, about = "Orientations entre les organisations d'un territoire, suivies jusqu'au bout.")]
+#[command(
+    name = "passerelle",
+    version,
+    about = "Orientations entre les organisations d'un territoire, suivies jusqu'au bout."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -68,8 +77,11 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if std::env::var("PASSERELLE_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
@@ -98,12 +110,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
             let accounts = demo::seed(&db).await?;
-            print!("{}", demo::banner(&config.public_url(), &accounts));
+            print!("{}", demo::banner(&config.public_url(), accounts));
             serve(config, db).await
         }
-        Command::Admin(AdminCommand::Bootstrap { tenant, email, password_stdin: _, name }) => {
+        Command::Admin(AdminCommand::Bootstrap {
+            tenant,
+            email,
+            password_stdin: _,
+            name,
+        }) => {
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from stdin")?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;

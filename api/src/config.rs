@@ -38,7 +38,12 @@ pub struct Config {
     pub database_url: String,
 
     /// Address the HTTP server listens on.
-    #[arg(long, env = "PASSERELLE_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "PASSERELLE_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: SocketAddr,
 
     /// The address users reach the service at, used in links and to mark cookies `Secure`.
@@ -48,15 +53,30 @@ pub struct Config {
 
     /// Key signing the access tokens (HS256, at least 32 bytes). Required by `serve`;
     /// `demo` makes a random one when unset.
-    #[arg(long, env = "PASSERELLE_JWT_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "PASSERELLE_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub jwt_secret: Option<Secret>,
 
     /// SMTP server for outgoing mail (`smtp://`, `smtps://`); unset keeps mails locally.
-    #[arg(long, env = "PASSERELLE_SMTP_URL", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "PASSERELLE_SMTP_URL",
+        hide_env_values = true,
+        global = true
+    )]
     pub smtp_url: Option<Secret>,
 
     /// Lifetime of an access token, in minutes.
-    #[arg(long, env = "PASSERELLE_TOKEN_MINUTES", default_value_t = 60, global = true)]
+    #[arg(
+        long,
+        env = "PASSERELLE_TOKEN_MINUTES",
+        default_value_t = 60,
+        global = true
+    )]
     pub token_minutes: u64,
 }
 
@@ -109,7 +129,11 @@ mod tests {
         config.smtp_url = Some(Secret::new("smtp://user:hunter2@mail"));
         let printed = format!("{config:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
-        let key = config.jwt_secret.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default();
+        let key = config
+            .jwt_secret
+            .as_ref()
+            .map(|s| s.expose().to_owned())
+            .unwrap_or_default();
         assert!(!printed.contains(&key));
     }
 

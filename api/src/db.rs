@@ -34,15 +34,17 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 
 /// `sqlite://./data/passerelle.db` fails when `./data` does not exist yet: make it.
 fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
-    let Some(rest) = url.strip_prefix("sqlite://") else { return Ok(()) };
+    let Some(rest) = url.strip_prefix("sqlite://") else {
+        return Ok(());
+    };
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path.contains(":memory:") {
         return Ok(());
     }
-    if let Some(parent) = std::path::Path::new(path).parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent)?;
-        }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
     }
     Ok(())
 }

@@ -1,7 +1,12 @@
 //! The demo territory, and the bootstrap of a first tenant from the command line.
 
-use domain::{Actor, Email, Name, OrganisationId, OrganisationKind, Password, ResponseDays, Role, Roles, TenantId};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use domain::{
+    Actor, Email, Name, OrganisationId, OrganisationKind, Password, ResponseDays, Role, Roles,
+    TenantId,
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 use time::OffsetDateTime;
 
 use crate::{
@@ -31,18 +36,6 @@ fn tenant_admin(tenant: TenantId, organisation: OrganisationId) -> Actor {
     }
 }
 
-async fn create_tenant(db: &DatabaseConnection, name: &str, now: OffsetDateTime) -> ApiResult<TenantId> {
-    let id = TenantId::new();
-    tenant::Entity::insert(tenant::ActiveModel {
-        id: Set(id.as_uuid()),
-        name: Set(Name::parse("tenant", name)?.as_str().to_owned()),
-        created_at: Set(now),
-    })
-    .exec(db)
-    .await?;
-    Ok(id)
-}
-
 /// A tenant, its coordinating organisation and an administrator holding TENANT_ADMIN and
 /// ORG_ADMIN. All or nothing.
 pub async fn bootstrap(
@@ -55,7 +48,9 @@ pub async fn bootstrap(
     let email = Email::parse("email", email).map_err(anyhow::Error::from)?;
     let name = Name::parse("name", name).map_err(anyhow::Error::from)?;
     let password = Password::parse("password", password).map_err(anyhow::Error::from)?;
-    let hash = password::hash(password).await.map_err(ApiError::into_anyhow)?;
+    let hash = password::hash(password)
+        .await
+        .map_err(ApiError::into_anyhow)?;
     let now = OffsetDateTime::now_utc();
     let txn = db.begin().await?;
     let result: ApiResult<Bootstrapped> = async {
@@ -85,7 +80,11 @@ pub async fn bootstrap(
             now,
         )
         .await?;
-        Ok(Bootstrapped { tenant_id, organisation_id: OrganisationId::from_uuid(org.id), user_id: user.id })
+        Ok(Bootstrapped {
+            tenant_id,
+            organisation_id: OrganisationId::from_uuid(org.id),
+            user_id: user.id,
+        })
     }
     .await;
     match result {
@@ -100,7 +99,11 @@ pub async fn bootstrap(
     }
 }
 
-async fn create_tenant_in(db: &impl sea_orm::ConnectionTrait, name: &str, now: OffsetDateTime) -> ApiResult<TenantId> {
+async fn create_tenant_in(
+    db: &impl sea_orm::ConnectionTrait,
+    name: &str,
+    now: OffsetDateTime,
+) -> ApiResult<TenantId> {
     let id = TenantId::new();
     tenant::Entity::insert(tenant::ActiveModel {
         id: Set(id.as_uuid()),
@@ -127,70 +130,194 @@ struct DemoOrg {
 }
 
 const ARRAS: &[DemoOrg] = &[
-    DemoOrg { name: "Communauté urbaine d'Arras — coordination", kind: OrganisationKind::Other, mailbox: "coordination@arras.demo", services: &[] },
-    DemoOrg { name: "CAF du Pas-de-Calais", kind: OrganisationKind::Caf, mailbox: "backoffice@caf62.demo", services: &[
-        ("Ouverture de droits RSA", "Minima sociaux", 10, 5),
-        ("Aides au logement (APL)", "Logement", 10, 5),
-        ("Prime d'activité", "Minima sociaux", 10, 5),
-    ]},
-    DemoOrg { name: "CPAM de l'Artois", kind: OrganisationKind::Cpam, mailbox: "backoffice@cpam-artois.demo", services: &[
-        ("Complémentaire santé solidaire", "Santé", 10, 5),
-        ("Rendez-vous accès aux droits santé", "Santé", 7, 3),
-    ]},
-    DemoOrg { name: "MSA Nord-Pas de Calais", kind: OrganisationKind::Msa, mailbox: "backoffice@msa-npdc.demo", services: &[
-        ("Accompagnement social agricole", "Accompagnement social", 10, 5),
-    ]},
-    DemoOrg { name: "France Travail Arras", kind: OrganisationKind::FranceTravail, mailbox: "backoffice@francetravail-arras.demo", services: &[
-        ("Inscription et premier entretien", "Emploi", 10, 5),
-        ("Accompagnement global", "Emploi", 15, 7),
-    ]},
-    DemoOrg { name: "Département du Pas-de-Calais — Maison du Département Solidarité de l'Arrageois", kind: OrganisationKind::Departement, mailbox: "mds-arras@pasdecalais.demo", services: &[
-        ("Accompagnement social global", "Accompagnement social", 10, 3),
-        ("Fonds de solidarité logement", "Logement", 15, 5),
-    ]},
-    DemoOrg { name: "CCAS d'Arras", kind: OrganisationKind::Ccas, mailbox: "ccas@arras.demo", services: &[
-        ("Aide alimentaire d'urgence", "Alimentation", 3, 1),
-        ("Domiciliation", "Accès aux droits", 10, 5),
-    ]},
-    DemoOrg { name: "France Services Arras Ouest", kind: OrganisationKind::FranceServices, mailbox: "franceservices@arras.demo", services: &[
-        ("Aide aux démarches en ligne", "Numérique", 5, 2),
-    ]},
-    DemoOrg { name: "Maison de l'Emploi et des Métiers de l'Arrageois", kind: OrganisationKind::MissionLocale, mailbox: "mdem@arras.demo", services: &[
-        ("Accompagnement des jeunes (CEJ)", "Emploi", 10, 5),
-    ]},
-    DemoOrg { name: "Pas-de-Calais Habitat", kind: OrganisationKind::SocialLandlord, mailbox: "gestion-locative@pdc-habitat.demo", services: &[
-        ("Prévention des expulsions", "Logement", 10, 3),
-    ]},
-    DemoOrg { name: "Secours populaire — fédération du Pas-de-Calais", kind: OrganisationKind::Association, mailbox: "arras@secourspopulaire62.demo", services: &[
-        ("Aide alimentaire et vestimentaire", "Alimentation", 5, 2),
-    ]},
+    DemoOrg {
+        name: "Communauté urbaine d'Arras — coordination",
+        kind: OrganisationKind::Other,
+        mailbox: "coordination@arras.demo",
+        services: &[],
+    },
+    DemoOrg {
+        name: "CAF du Pas-de-Calais",
+        kind: OrganisationKind::Caf,
+        mailbox: "backoffice@caf62.demo",
+        services: &[
+            ("Ouverture de droits RSA", "Minima sociaux", 10, 5),
+            ("Aides au logement (APL)", "Logement", 10, 5),
+            ("Prime d'activité", "Minima sociaux", 10, 5),
+        ],
+    },
+    DemoOrg {
+        name: "CPAM de l'Artois",
+        kind: OrganisationKind::Cpam,
+        mailbox: "backoffice@cpam-artois.demo",
+        services: &[
+            ("Complémentaire santé solidaire", "Santé", 10, 5),
+            ("Rendez-vous accès aux droits santé", "Santé", 7, 3),
+        ],
+    },
+    DemoOrg {
+        name: "MSA Nord-Pas de Calais",
+        kind: OrganisationKind::Msa,
+        mailbox: "backoffice@msa-npdc.demo",
+        services: &[(
+            "Accompagnement social agricole",
+            "Accompagnement social",
+            10,
+            5,
+        )],
+    },
+    DemoOrg {
+        name: "France Travail Arras",
+        kind: OrganisationKind::FranceTravail,
+        mailbox: "backoffice@francetravail-arras.demo",
+        services: &[
+            ("Inscription et premier entretien", "Emploi", 10, 5),
+            ("Accompagnement global", "Emploi", 15, 7),
+        ],
+    },
+    DemoOrg {
+        name: "Département du Pas-de-Calais — Maison du Département Solidarité de l'Arrageois",
+        kind: OrganisationKind::Departement,
+        mailbox: "mds-arras@pasdecalais.demo",
+        services: &[
+            (
+                "Accompagnement social global",
+                "Accompagnement social",
+                10,
+                3,
+            ),
+            ("Fonds de solidarité logement", "Logement", 15, 5),
+        ],
+    },
+    DemoOrg {
+        name: "CCAS d'Arras",
+        kind: OrganisationKind::Ccas,
+        mailbox: "ccas@arras.demo",
+        services: &[
+            ("Aide alimentaire d'urgence", "Alimentation", 3, 1),
+            ("Domiciliation", "Accès aux droits", 10, 5),
+        ],
+    },
+    DemoOrg {
+        name: "France Services Arras Ouest",
+        kind: OrganisationKind::FranceServices,
+        mailbox: "franceservices@arras.demo",
+        services: &[("Aide aux démarches en ligne", "Numérique", 5, 2)],
+    },
+    DemoOrg {
+        name: "Maison de l'Emploi et des Métiers de l'Arrageois",
+        kind: OrganisationKind::MissionLocale,
+        mailbox: "mdem@arras.demo",
+        services: &[("Accompagnement des jeunes (CEJ)", "Emploi", 10, 5)],
+    },
+    DemoOrg {
+        name: "Pas-de-Calais Habitat",
+        kind: OrganisationKind::SocialLandlord,
+        mailbox: "gestion-locative@pdc-habitat.demo",
+        services: &[("Prévention des expulsions", "Logement", 10, 3)],
+    },
+    DemoOrg {
+        name: "Secours populaire — fédération du Pas-de-Calais",
+        kind: OrganisationKind::Association,
+        mailbox: "arras@secourspopulaire62.demo",
+        services: &[("Aide alimentaire et vestimentaire", "Alimentation", 5, 2)],
+    },
 ];
 
 /// (email, display name, organisation index in ARRAS, roles, description)
 const ARRAS_USERS: &[(&str, &str, usize, &[Role], &str)] = &[
-    ("admin@arras.demo", "Claire Admin", 0, &[Role::TenantAdmin, Role::OrgAdmin], "administratrice du territoire"),
-    ("coordination@arras.demo", "Karim Coordination", 0, &[Role::Coordinator], "coordinateur de territoire"),
-    ("agent@franceservices-arras.demo", "Julie Accueil", 7, &[Role::Agent], "agente d'accueil France Services"),
-    ("agent@ccas-arras.demo", "Marc Accueil", 6, &[Role::Agent, Role::BackOffice], "agent et expert du CCAS"),
-    ("expert@caf62.demo", "Nadia Expert", 1, &[Role::BackOffice], "experte back-office CAF"),
-    ("admin@caf62.demo", "Paul Admin CAF", 1, &[Role::OrgAdmin, Role::BackOffice], "administrateur de la CAF"),
-    ("expert@cpam-artois.demo", "Sophie Expert", 2, &[Role::BackOffice], "experte back-office CPAM"),
+    (
+        "admin@arras.demo",
+        "Claire Admin",
+        0,
+        &[Role::TenantAdmin, Role::OrgAdmin],
+        "administratrice du territoire",
+    ),
+    (
+        "coordination@arras.demo",
+        "Karim Coordination",
+        0,
+        &[Role::Coordinator],
+        "coordinateur de territoire",
+    ),
+    (
+        "agent@franceservices-arras.demo",
+        "Julie Accueil",
+        7,
+        &[Role::Agent],
+        "agente d'accueil France Services",
+    ),
+    (
+        "agent@ccas-arras.demo",
+        "Marc Accueil",
+        6,
+        &[Role::Agent, Role::BackOffice],
+        "agent et expert du CCAS",
+    ),
+    (
+        "expert@caf62.demo",
+        "Nadia Expert",
+        1,
+        &[Role::BackOffice],
+        "experte back-office CAF",
+    ),
+    (
+        "admin@caf62.demo",
+        "Paul Admin CAF",
+        1,
+        &[Role::OrgAdmin, Role::BackOffice],
+        "administrateur de la CAF",
+    ),
+    (
+        "expert@cpam-artois.demo",
+        "Sophie Expert",
+        2,
+        &[Role::BackOffice],
+        "experte back-office CPAM",
+    ),
 ];
 
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount { email: "admin@arras.demo", who: "administratrice du territoire (Arras)" },
-    DemoAccount { email: "coordination@arras.demo", who: "coordinateur de territoire (Arras)" },
-    DemoAccount { email: "agent@franceservices-arras.demo", who: "agente d'accueil, France Services (Arras)" },
-    DemoAccount { email: "agent@ccas-arras.demo", who: "agent et expert, CCAS d'Arras" },
-    DemoAccount { email: "expert@caf62.demo", who: "experte back-office, CAF (Arras)" },
-    DemoAccount { email: "admin@caf62.demo", who: "administrateur d'organisation, CAF (Arras)" },
-    DemoAccount { email: "expert@cpam-artois.demo", who: "experte back-office, CPAM (Arras)" },
-    DemoAccount { email: "admin@lens.demo", who: "administrateur d'un second territoire (Lens-Liévin), pour voir l'isolement" },
+    DemoAccount {
+        email: "admin@arras.demo",
+        who: "administratrice du territoire (Arras)",
+    },
+    DemoAccount {
+        email: "coordination@arras.demo",
+        who: "coordinateur de territoire (Arras)",
+    },
+    DemoAccount {
+        email: "agent@franceservices-arras.demo",
+        who: "agente d'accueil, France Services (Arras)",
+    },
+    DemoAccount {
+        email: "agent@ccas-arras.demo",
+        who: "agent et expert, CCAS d'Arras",
+    },
+    DemoAccount {
+        email: "expert@caf62.demo",
+        who: "experte back-office, CAF (Arras)",
+    },
+    DemoAccount {
+        email: "admin@caf62.demo",
+        who: "administrateur d'organisation, CAF (Arras)",
+    },
+    DemoAccount {
+        email: "expert@cpam-artois.demo",
+        who: "experte back-office, CPAM (Arras)",
+    },
+    DemoAccount {
+        email: "admin@lens.demo",
+        who: "administrateur d'un second territoire (Lens-Liévin), pour voir l'isolement",
+    },
 ];
 
 /// Seeds the demo territories unless they are already there. Returns the accounts to print.
 pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<&'static [DemoAccount]> {
-    let exists = tenant::Entity::find().filter(tenant::Column::Name.eq(DEMO_TENANT)).one(db).await?;
+    let exists = tenant::Entity::find()
+        .filter(tenant::Column::Name.eq(DEMO_TENANT))
+        .one(db)
+        .await?;
     if exists.is_none() {
         seed_all(db).await.map_err(ApiError::into_anyhow)?;
     }
@@ -226,7 +353,10 @@ async fn seed_all(db: &DatabaseConnection) -> ApiResult<()> {
                     name: Name::parse("name", name)?,
                     category: Name::parse("category", category)?,
                     response_days: ResponseDays::parse("responseDays", *days as i32)?,
-                    urgent_response_days: ResponseDays::parse("urgentResponseDays", *urgent as i32)?,
+                    urgent_response_days: ResponseDays::parse(
+                        "urgentResponseDays",
+                        *urgent as i32,
+                    )?,
                 },
                 now,
             )
@@ -298,9 +428,4 @@ pub fn banner(public_url: &str, accounts: &[DemoAccount]) -> String {
     }
     out.push('\n');
     out
-}
-
-#[expect(dead_code, reason = "kept apart from create_tenant_in for callers without a transaction")]
-async fn create_tenant_alone(db: &DatabaseConnection, name: &str) -> ApiResult<TenantId> {
-    create_tenant(db, name, OffsetDateTime::now_utc()).await
 }

@@ -13,11 +13,16 @@ use domain::Error as DomainError;
 pub enum ApiError {
     Domain(DomainError),
     /// A unique key already holds this value (CONFLICT, naming the field).
-    Duplicate { field: &'static str, message: String },
+    Duplicate {
+        field: &'static str,
+        message: String,
+    },
     /// Wrong email or password: one message for both, so nobody learns which accounts exist.
     SignInRefused,
     /// Too many failed sign-ins; may try again after this many seconds.
-    Throttled { retry_after_secs: u64 },
+    Throttled {
+        retry_after_secs: u64,
+    },
     Internal(Arc<anyhow::Error>),
 }
 
@@ -39,9 +44,9 @@ impl ApiError {
             Self::Domain(DomainError::Conflict(_)) | Self::Duplicate { .. } => "CONFLICT",
             Self::Domain(DomainError::Invalid { .. }) => "BAD_USER_INPUT",
             Self::Domain(DomainError::Forbidden) => "FORBIDDEN",
-            Self::Domain(DomainError::Unauthenticated) | Self::SignInRefused | Self::Throttled { .. } => {
-                "UNAUTHENTICATED"
-            }
+            Self::Domain(DomainError::Unauthenticated)
+            | Self::SignInRefused
+            | Self::Throttled { .. } => "UNAUTHENTICATED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -50,7 +55,9 @@ impl ApiError {
     pub fn public_message(&self) -> String {
         match self {
             Self::Domain(DomainError::NotFound) => "Ressource introuvable.".into(),
-            Self::Domain(DomainError::Conflict(msg)) | Self::Duplicate { message: msg, .. } => msg.clone(),
+            Self::Domain(DomainError::Conflict(msg)) | Self::Duplicate { message: msg, .. } => {
+                msg.clone()
+            }
             Self::Domain(DomainError::Invalid { field, message }) => format!("{field} : {message}"),
             Self::Domain(DomainError::Forbidden) => "Action non autorisée.".into(),
             Self::Domain(DomainError::Unauthenticated) => "Authentification requise.".into(),
@@ -135,9 +142,10 @@ impl From<ApiError> for async_graphql::Error {
 /// backend's wording. Everything else stays internal.
 pub fn conflict_on_unique(err: sea_orm::DbErr, field: &'static str, what: &str) -> ApiError {
     match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::Duplicate { field, message: format!("{what} existe déjà.") }
-        }
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Duplicate {
+            field,
+            message: format!("{what} existe déjà."),
+        },
         _ => err.into(),
     }
 }
@@ -152,21 +160,45 @@ mod tests {
 
     fn code(err: &async_graphql::ServerError) -> String {
         let ext = err.extensions.as_ref().expect("extensions");
-        ext.get("code").expect("code").to_string().trim_matches('"').to_string()
+        ext.get("code")
+            .expect("code")
+            .to_string()
+            .trim_matches('"')
+            .to_string()
     }
 
     #[test]
     fn every_branch_has_its_code() {
         let cases = [
             (ApiError::Domain(DomainError::NotFound), "NOT_FOUND"),
-            (ApiError::Domain(DomainError::Conflict("x".into())), "CONFLICT"),
+            (
+                ApiError::Domain(DomainError::Conflict("x".into())),
+                "CONFLICT",
+            ),
             (ApiError::invalid("email", "invalide"), "BAD_USER_INPUT"),
             (ApiError::Domain(DomainError::Forbidden), "FORBIDDEN"),
-            (ApiError::Domain(DomainError::Unauthenticated), "UNAUTHENTICATED"),
-            (ApiError::Duplicate { field: "name", message: "x".into() }, "CONFLICT"),
+            (
+                ApiError::Domain(DomainError::Unauthenticated),
+                "UNAUTHENTICATED",
+            ),
+            (
+                ApiError::Duplicate {
+                    field: "name",
+                    message: "x".into(),
+                },
+                "CONFLICT",
+            ),
             (ApiError::SignInRefused, "UNAUTHENTICATED"),
-            (ApiError::Throttled { retry_after_secs: 90 }, "UNAUTHENTICATED"),
-            (ApiError::internal(anyhow::anyhow!("boom")), "INTERNAL_SERVER_ERROR"),
+            (
+                ApiError::Throttled {
+                    retry_after_secs: 90,
+                },
+                "UNAUTHENTICATED",
+            ),
+            (
+                ApiError::internal(anyhow::anyhow!("boom")),
+                "INTERNAL_SERVER_ERROR",
+            ),
         ];
         for (err, expected) in cases {
             assert_eq!(code(&gql(err)), expected);
@@ -177,7 +209,10 @@ mod tests {
     fn invalid_names_the_field() {
         let err = gql(ApiError::invalid("email", "adresse invalide"));
         let ext = err.extensions.expect("extensions");
-        assert_eq!(ext.get("field").map(|v| v.to_string()), Some("\"email\"".into()));
+        assert_eq!(
+            ext.get("field").map(|v| v.to_string()),
+            Some("\"email\"".into())
+        );
     }
 
     #[test]

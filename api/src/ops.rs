@@ -7,7 +7,9 @@ use sea_orm::ConnectionTrait;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(ready))
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
 }
 
 async fn ready(State(app): State<AppState>) -> (StatusCode, &'static str) {

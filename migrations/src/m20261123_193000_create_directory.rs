@@ -55,7 +55,11 @@ impl MigrationTrait for Migration {
                 .col(string(Org::Kind))
                 .col(string_null(Org::BackOfficeEmail))
                 .col(timestamp_with_time_zone(Org::CreatedAt))
-                .primary_key(Index::create().col(Organisations::TenantId).col(Organisations::Id))
+                .primary_key(
+                    Index::create()
+                        .col(Organisations::TenantId)
+                        .col(Organisations::Id),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(Organisations::Table, Organisations::TenantId)
@@ -136,8 +140,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Services::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Organisations::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Tenants::Table).to_owned()).await
+        m.drop_table(Table::drop().table(Services::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Organisations::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Tenants::Table).to_owned())
+            .await
     }
 }

@@ -97,7 +97,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(SignInEmails::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Users::Table).to_owned()).await
+        m.drop_table(Table::drop().table(SignInEmails::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Users::Table).to_owned())
+            .await
     }
 }

@@ -5,14 +5,22 @@
 
 use domain::{Actor, OrganisationId, Roles, TenantId, UserId};
 
-use crate::{AppState, auth::store, error::{ApiError, ApiResult}};
+use crate::{
+    AppState,
+    auth::store,
+    error::{ApiError, ApiResult},
+};
 
 pub async fn from_token(app: &AppState, token: &str) -> ApiResult<Actor> {
     let claims = app.jwt.verify(token)?;
-    let user = store::user_by_id(&app.db, TenantId::from_uuid(claims.tid), UserId::from_uuid(claims.sub))
-        .await?
-        .filter(|user| user.active)
-        .ok_or(ApiError::Domain(domain::Error::Unauthenticated))?;
+    let user = store::user_by_id(
+        &app.db,
+        TenantId::from_uuid(claims.tid),
+        UserId::from_uuid(claims.sub),
+    )
+    .await?
+    .filter(|user| user.active)
+    .ok_or(ApiError::Domain(domain::Error::Unauthenticated))?;
     actor_of(&user)
 }
 

@@ -38,13 +38,16 @@ impl User {
         &self.0.name
     }
     async fn roles(&self) -> Vec<Role> {
-        Roles::parse_csv(&self.0.roles).map(|roles| roles.iter().map(Role::from).collect()).unwrap_or_default()
+        Roles::parse_csv(&self.0.roles)
+            .map(|roles| roles.iter().map(Role::from).collect())
+            .unwrap_or_default()
     }
     async fn active(&self) -> bool {
         self.0.active
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
-        directory::loaders::organisation(ctx, OrganisationId::from_uuid(self.0.organisation_id)).await
+        directory::loaders::organisation(ctx, OrganisationId::from_uuid(self.0.organisation_id))
+            .await
     }
 }
 
@@ -63,7 +66,9 @@ impl AuthQuery {
     /// The signed-in user.
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<User> {
         let actor = ctx.actor()?;
-        let user_id = actor.user_id.ok_or(ApiError::Domain(domain::Error::NotFound))?;
+        let user_id = actor
+            .user_id
+            .ok_or(ApiError::Domain(domain::Error::NotFound))?;
         store::user_by_id(&ctx.app().db, actor.tenant_id, user_id)
             .await?
             .map(User)
@@ -87,14 +92,23 @@ pub struct AuthMutation;
 #[Object]
 impl AuthMutation {
     /// Signs in with an email and a password. Failures are limited per account and per address.
-    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> ApiResult<Session> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> ApiResult<Session> {
         let app = ctx.app();
         let email = Email::parse("email", &email)?;
         if password.is_empty() {
             return Err(ApiError::invalid("password", "obligatoire"));
         }
         let session = sign_in(app, email.as_str(), password, ctx.request().client_ip).await?;
-        Ok(Session { access_token: session.token, expires_at: session.expires_at, user: User(session.user) })
+        Ok(Session {
+            access_token: session.token,
+            expires_at: session.expires_at,
+            user: User(session.user),
+        })
     }
 
     /// Creates a user in an organisation (tenant admin, or org admin for their own organisation).
@@ -104,17 +118,39 @@ impl AuthMutation {
         let organisation_id: OrganisationId = parse_id("organisationId", &input.organisation_id)?;
         let email = Email::parse("email", &input.email)?;
         let name = Name::parse("name", &input.name)?;
-        let roles = Roles::parse_list(&input.roles.iter().map(|r| domain::Role::from(*r).as_str().to_owned()).collect::<Vec<_>>())?;
-        let password = input.password.as_deref().map(|p| Password::parse("password", p)).transpose()?;
+        let roles = Roles::parse_list(
+            &input
+                .roles
+                .iter()
+                .map(|r| domain::Role::from(*r).as_str().to_owned())
+                .collect::<Vec<_>>(),
+        )?;
+        let password = input
+            .password
+            .as_deref()
+            .map(|p| Password::parse("password", p))
+            .transpose()?;
         directory::store::organisation_get(&app.db, actor, organisation_id).await?;
-        domain::authorize(actor, Action::CreateUser, &Target::organisation(actor.tenant_id, organisation_id))?;
+        domain::authorize(
+            actor,
+            Action::CreateUser,
+            &Target::organisation(actor.tenant_id, organisation_id),
+        )?;
         domain::may_grant(actor, &roles)?;
         let password_hash = match password {
             Some(p) => Some(password::hash(p).await?),
             None => None,
         };
-        let new = store::NewUser { organisation_id, email, name, roles, password_hash };
-        Ok(User(store::user_insert(&app.db, actor.tenant_id, new, app.clock.now()).await?))
+        let new = store::NewUser {
+            organisation_id,
+            email,
+            name,
+            roles,
+            password_hash,
+        };
+        Ok(User(
+            store::user_insert(&app.db, actor.tenant_id, new, app.clock.now()).await?,
+        ))
     }
 }
 
@@ -135,8 +171,12 @@ pub async fn sign_in(
     let started = Instant::now();
     app.throttle
         .check(email, client_ip, started)
-        .map_err(|t| ApiError::Throttled { retry_after_secs: t.retry_after.as_secs() })?;
-    let user = store::user_for_sign_in(&app.db, email).await?.filter(|u| u.active);
+        .map_err(|t| ApiError::Throttled {
+            retry_after_secs: t.retry_after.as_secs(),
+        })?;
+    let user = store::user_for_sign_in(&app.db, email)
+        .await?
+        .filter(|u| u.active);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let ok = password::verify(password, stored).await?;
     let Some(user) = user.filter(|_| ok) else {
@@ -145,6 +185,15 @@ pub async fn sign_in(
         return Err(ApiError::SignInRefused);
     };
     app.throttle.record_success(email, client_ip, started);
-    let (token, expires_at) = app.jwt.issue(user.id, user.tenant_id, app.clock.now(), app.config.token_lifetime())?;
-    Ok(SignedIn { token, expires_at, user })
+    let (token, expires_at) = app.jwt.issue(
+        user.id,
+        user.tenant_id,
+        app.clock.now(),
+        app.config.token_lifetime(),
+    )?;
+    Ok(SignedIn {
+        token,
+        expires_at,
+        user,
+    })
 }

@@ -90,7 +90,12 @@ mod tests {
     #[test]
     fn a_fresh_token_verifies() {
         let (token, _) = keys()
-            .issue(Uuid::nil(), Uuid::max(), OffsetDateTime::now_utc(), Duration::from_secs(60))
+            .issue(
+                Uuid::nil(),
+                Uuid::max(),
+                OffsetDateTime::now_utc(),
+                Duration::from_secs(60),
+            )
             .unwrap();
         let claims = keys().verify(&token).unwrap();
         assert_eq!(claims.tid, Uuid::max());
@@ -99,18 +104,29 @@ mod tests {
     #[test]
     fn expired_foreign_and_unsigned_tokens_are_refused() {
         let long_ago = OffsetDateTime::now_utc() - Duration::from_secs(3600);
-        let (expired, _) =
-            keys().issue(Uuid::nil(), Uuid::nil(), long_ago, Duration::from_secs(60)).unwrap();
+        let (expired, _) = keys()
+            .issue(Uuid::nil(), Uuid::nil(), long_ago, Duration::from_secs(60))
+            .unwrap();
         assert!(keys().verify(&expired).is_err());
 
         let other = JwtKeys::new(b"another-key-another-key-another-key");
         let (foreign, _) = other
-            .issue(Uuid::nil(), Uuid::nil(), OffsetDateTime::now_utc(), Duration::from_secs(60))
+            .issue(
+                Uuid::nil(),
+                Uuid::nil(),
+                OffsetDateTime::now_utc(),
+                Duration::from_secs(60),
+            )
             .unwrap();
         assert!(keys().verify(&foreign).is_err());
 
         let (good, _) = keys()
-            .issue(Uuid::nil(), Uuid::nil(), OffsetDateTime::now_utc(), Duration::from_secs(60))
+            .issue(
+                Uuid::nil(),
+                Uuid::nil(),
+                OffsetDateTime::now_utc(),
+                Duration::from_secs(60),
+            )
             .unwrap();
         let payload = good.split('.').nth(1).unwrap();
         let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");

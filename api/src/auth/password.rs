@@ -25,7 +25,11 @@ fn hash_now(password: &str) -> ApiResult<String> {
 
 fn verify_now(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -63,8 +67,20 @@ mod tests {
         let password = domain::Password::parse("password", "une phrase de passe longue").unwrap();
         let phc = hash(password).await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(verify("une phrase de passe longue".into(), Some(phc.clone())).await.unwrap());
-        assert!(!verify("une phrase de passe fausse".into(), Some(phc)).await.unwrap());
-        assert!(!verify("une phrase de passe longue".into(), None).await.unwrap());
+        assert!(
+            verify("une phrase de passe longue".into(), Some(phc.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify("une phrase de passe fausse".into(), Some(phc))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify("une phrase de passe longue".into(), None)
+                .await
+                .unwrap()
+        );
     }
 }

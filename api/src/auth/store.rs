@@ -2,8 +2,8 @@
 
 use domain::{Actor, Email, Name, OrganisationId, Roles, TenantId, UserId};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, Condition, DatabaseConnection,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::{
@@ -13,15 +13,29 @@ use crate::{
 };
 
 /// Sign-in is where the tenant becomes known: the only lookup not scoped by tenant.
-pub async fn user_for_sign_in(db: &impl ConnectionTrait, email: &str) -> ApiResult<Option<user::Model>> {
-    let Some(entry) = sign_in_email::Entity::find_by_id(email.to_owned()).one(db).await? else {
+pub async fn user_for_sign_in(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> ApiResult<Option<user::Model>> {
+    let Some(entry) = sign_in_email::Entity::find_by_id(email.to_owned())
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
-    Ok(user::Entity::find_by_id((entry.tenant_id, entry.user_id)).one(db).await?)
+    Ok(user::Entity::find_by_id((entry.tenant_id, entry.user_id))
+        .one(db)
+        .await?)
 }
 
-pub async fn user_by_id(db: &impl ConnectionTrait, tenant: TenantId, id: UserId) -> ApiResult<Option<user::Model>> {
-    Ok(user::Entity::find_by_id((tenant.as_uuid(), id.as_uuid())).one(db).await?)
+pub async fn user_by_id(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: UserId,
+) -> ApiResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id((tenant.as_uuid(), id.as_uuid()))
+        .one(db)
+        .await?)
 }
 
 pub struct NewUser {
@@ -73,7 +87,9 @@ pub async fn user_insert_in(
     .exec(txn)
     .await
     .map_err(|err| conflict_on_unique(err, "email", "Un compte avec cette adresse e-mail"))?;
-    user::Entity::insert(user::ActiveModel::from(model.clone())).exec(txn).await?;
+    user::Entity::insert(user::ActiveModel::from(model.clone()))
+        .exec(txn)
+        .await?;
     Ok(model)
 }
 
@@ -91,7 +107,11 @@ pub async fn users_of_organisation(
         query = query.filter(
             Condition::any()
                 .add(user::Column::Name.gt(after.key.clone()))
-                .add(Condition::all().add(user::Column::Name.eq(after.key.clone())).add(user::Column::Id.gt(after.id))),
+                .add(
+                    Condition::all()
+                        .add(user::Column::Name.eq(after.key.clone()))
+                        .add(user::Column::Id.gt(after.id)),
+                ),
         );
     }
     Ok(query

@@ -57,31 +57,54 @@ pub struct Throttled {
 
 impl LoginThrottle {
     pub fn new(limits: Limits) -> Self {
-        Self { limits, state: Mutex::new(State::default()) }
+        Self {
+            limits,
+            state: Mutex::new(State::default()),
+        }
     }
 
     /// Whether this attempt may be checked at all. Call before verifying the password.
     pub fn check(&self, account: &str, address: IpAddr, now: Instant) -> Result<(), Throttled> {
-        let mut state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let window = self.limits.window;
-        if let Some(wait) = over_limit(state.by_address.get_mut(&address), self.limits.per_address, window, now) {
+        if let Some(wait) = over_limit(
+            state.by_address.get_mut(&address),
+            self.limits.per_address,
+            window,
+            now,
+        ) {
             return Err(Throttled { retry_after: wait });
         }
         let trusted = state
             .trusted
             .get(&(account.to_owned(), address))
             .is_some_and(|since| now.duration_since(*since) < self.limits.trust_for);
-        if !trusted {
-            if let Some(wait) = over_limit(state.by_account.get_mut(account), self.limits.per_account, window, now) {
-                return Err(Throttled { retry_after: wait });
-            }
+        if !trusted
+            && let Some(wait) = over_limit(
+                state.by_account.get_mut(account),
+                self.limits.per_account,
+                window,
+                now,
+            )
+        {
+            return Err(Throttled { retry_after: wait });
         }
         Ok(())
     }
 
     pub fn record_failure(&self, account: &str, address: IpAddr, now: Instant) {
-        let mut state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
-        state.by_account.entry(account.to_owned()).or_default().push_back(now);
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        state
+            .by_account
+            .entry(account.to_owned())
+            .or_default()
+            .push_back(now);
         state.by_address.entry(address).or_default().push_back(now);
         if state.by_account.len() + state.by_address.len() > 100_000 {
             self.forget_old(&mut state, now);
@@ -89,7 +112,10 @@ impl LoginThrottle {
     }
 
     pub fn record_success(&self, account: &str, address: IpAddr, now: Instant) {
-        let mut state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         state.trusted.insert((account.to_owned(), address), now);
     }
 
@@ -102,14 +128,24 @@ impl LoginThrottle {
         state.by_account.retain(|_, q| recent(q));
         state.by_address.retain(|_, q| recent(q));
         let trust_for = self.limits.trust_for;
-        state.trusted.retain(|_, since| now.duration_since(*since) < trust_for);
+        state
+            .trusted
+            .retain(|_, since| now.duration_since(*since) < trust_for);
     }
 }
 
 /// Drops failures older than the window; if `limit` remain, how long until the oldest expires.
-fn over_limit(failures: Option<&mut VecDeque<Instant>>, limit: usize, window: Duration, now: Instant) -> Option<Duration> {
+fn over_limit(
+    failures: Option<&mut VecDeque<Instant>>,
+    limit: usize,
+    window: Duration,
+    now: Instant,
+) -> Option<Duration> {
     let failures = failures?;
-    while failures.front().is_some_and(|t| now.duration_since(*t) >= window) {
+    while failures
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= window)
+    {
         failures.pop_front();
     }
     (failures.len() >= limit).then(|| window.saturating_sub(now.duration_since(failures[0])))
@@ -123,7 +159,11 @@ mod tests {
     const USER_HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 4));
 
     fn throttle() -> LoginThrottle {
-        LoginThrottle::new(Limits { per_account: 5, per_address: 8, ..Limits::default() })
+        LoginThrottle::new(Limits {
+            per_account: 5,
+            per_address: 8,
+            ..Limits::default()
+        })
     }
 
     #[test]
@@ -137,7 +177,10 @@ mod tests {
         }
         assert!(t.check("alice@x.fr", ATTACKER, now).is_err());
         // A third address has never signed in: refused too.
-        assert!(t.check("alice@x.fr", IpAddr::from([192, 0, 2, 1]), now).is_err());
+        assert!(
+            t.check("alice@x.fr", IpAddr::from([192, 0, 2, 1]), now)
+                .is_err()
+        );
         // Alice's own address still gets through.
         assert!(t.check("alice@x.fr", USER_HOME, now).is_ok());
     }
@@ -163,6 +206,9 @@ mod tests {
             t.record_failure("bob@x.fr", ATTACKER, start);
         }
         assert!(t.check("bob@x.fr", ATTACKER, start).is_err());
-        assert!(t.check("bob@x.fr", ATTACKER, start + Duration::from_secs(3601)).is_ok());
+        assert!(
+            t.check("bob@x.fr", ATTACKER, start + Duration::from_secs(3601))
+                .is_ok()
+        );
     }
 }

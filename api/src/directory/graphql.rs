@@ -81,11 +81,17 @@ impl Service {
 }
 
 fn by_name_org(row: &organisation::Model) -> Cursor {
-    Cursor { key: row.name.clone(), id: row.id }
+    Cursor {
+        key: row.name.clone(),
+        id: row.id,
+    }
 }
 
 fn by_name_service(row: &service::Model) -> Cursor {
-    Cursor { key: row.name.clone(), id: row.id }
+    Cursor {
+        key: row.name.clone(),
+        id: row.id,
+    }
 }
 
 #[derive(Default)]
@@ -96,8 +102,11 @@ impl DirectoryQuery {
     /// An organisation of the caller's territory; NOT_FOUND for any other.
     async fn organisation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Organisation> {
         let actor = ctx.actor()?;
-        let id: OrganisationId = parse_id("id", &id).map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
-        Ok(Organisation(store::organisation_get(&ctx.app().db, actor, id).await?))
+        let id: OrganisationId =
+            parse_id("id", &id).map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
+        Ok(Organisation(
+            store::organisation_get(&ctx.app().db, actor, id).await?,
+        ))
     }
 
     /// The organisations of the caller's territory, by name.
@@ -110,7 +119,8 @@ impl DirectoryQuery {
     ) -> ApiResult<Connection<String, Organisation>> {
         let actor = ctx.actor()?;
         let page = PageRequest::parse(first, after)?;
-        let rows = store::organisations_list(&ctx.app().db, actor, &page, search.as_deref()).await?;
+        let rows =
+            store::organisations_list(&ctx.app().db, actor, &page, search.as_deref()).await?;
         Ok(connection(&page, rows, by_name_org, Organisation))
     }
 
@@ -125,7 +135,14 @@ impl DirectoryQuery {
     ) -> ApiResult<Connection<String, Service>> {
         let actor = ctx.actor()?;
         let page = PageRequest::parse(first, after)?;
-        let rows = store::services_list(&ctx.app().db, actor, &page, category.as_deref(), search.as_deref()).await?;
+        let rows = store::services_list(
+            &ctx.app().db,
+            actor,
+            &page,
+            category.as_deref(),
+            search.as_deref(),
+        )
+        .await?;
         Ok(connection(&page, rows, by_name_service, Service))
     }
 
@@ -157,7 +174,11 @@ pub struct DirectoryMutation;
 #[Object]
 impl DirectoryMutation {
     /// Adds an organisation to the territory (tenant admin).
-    async fn create_organisation(&self, ctx: &Context<'_>, input: CreateOrganisationInput) -> ApiResult<Organisation> {
+    async fn create_organisation(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganisationInput,
+    ) -> ApiResult<Organisation> {
         let actor = ctx.actor()?;
         let new = store::NewOrganisation {
             name: Name::parse("name", &input.name)?,
@@ -169,27 +190,47 @@ impl DirectoryMutation {
                 .map(|e| Email::parse("backOfficeEmail", e))
                 .transpose()?,
         };
-        domain::authorize(actor, Action::CreateOrganisation, &Target::tenant(actor.tenant_id))?;
+        domain::authorize(
+            actor,
+            Action::CreateOrganisation,
+            &Target::tenant(actor.tenant_id),
+        )?;
         let app = ctx.app();
-        Ok(Organisation(store::organisation_insert(&app.db, actor, new, app.clock.now()).await?))
+        Ok(Organisation(
+            store::organisation_insert(&app.db, actor, new, app.clock.now()).await?,
+        ))
     }
 
     /// Adds a service an organisation can be referred to (tenant admin, or org admin of it).
-    async fn create_service(&self, ctx: &Context<'_>, input: CreateServiceInput) -> ApiResult<Service> {
+    async fn create_service(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateServiceInput,
+    ) -> ApiResult<Service> {
         let actor = ctx.actor()?;
         let app = ctx.app();
         let new = parse_service(input)?;
         store::organisation_get(&app.db, actor, new.organisation_id).await?;
-        domain::authorize(actor, Action::CreateService, &Target::organisation(actor.tenant_id, new.organisation_id))?;
-        Ok(Service(store::service_insert(&app.db, actor, new, app.clock.now()).await?))
+        domain::authorize(
+            actor,
+            Action::CreateService,
+            &Target::organisation(actor.tenant_id, new.organisation_id),
+        )?;
+        Ok(Service(
+            store::service_insert(&app.db, actor, new, app.clock.now()).await?,
+        ))
     }
 }
 
 fn parse_service(input: CreateServiceInput) -> ApiResult<store::NewService> {
     let response_days = ResponseDays::parse("responseDays", input.response_days)?;
-    let urgent_response_days = ResponseDays::parse("urgentResponseDays", input.urgent_response_days)?;
+    let urgent_response_days =
+        ResponseDays::parse("urgentResponseDays", input.urgent_response_days)?;
     if urgent_response_days.get() > response_days.get() {
-        return Err(ApiError::invalid("urgentResponseDays", "ne peut pas dépasser le délai standard"));
+        return Err(ApiError::invalid(
+            "urgentResponseDays",
+            "ne peut pas dépasser le délai standard",
+        ));
     }
     Ok(store::NewService {
         organisation_id: parse_id("organisationId", &input.organisation_id)?,

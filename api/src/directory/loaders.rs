@@ -3,14 +3,20 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{Context, dataloader::{DataLoader, Loader}};
+use async_graphql::{
+    Context,
+    dataloader::{DataLoader, Loader},
+};
 use domain::{OrganisationId, TenantId};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{
     AppState,
-    directory::{graphql::{Organisation, Service}, store},
+    directory::{
+        graphql::{Organisation, Service},
+        store,
+    },
     entities::{organisation, service},
     error::{ApiError, ApiResult},
 };
@@ -22,7 +28,10 @@ pub struct OrganisationLoader {
 
 impl OrganisationLoader {
     pub fn new(app: &AppState, tenant: TenantId) -> Self {
-        Self { db: app.db.clone(), tenant }
+        Self {
+            db: app.db.clone(),
+            tenant,
+        }
     }
 }
 
@@ -43,7 +52,10 @@ pub struct ServicesByOrganisation {
 
 impl ServicesByOrganisation {
     pub fn new(app: &AppState, tenant: TenantId) -> Self {
-        Self { db: app.db.clone(), tenant }
+        Self {
+            db: app.db.clone(),
+            tenant,
+        }
     }
 }
 
@@ -53,7 +65,8 @@ impl Loader<Uuid> for ServicesByOrganisation {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = store::services_of_organisations(&self.db, self.tenant, keys).await?;
-        let mut by_org: HashMap<Uuid, Vec<service::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut by_org: HashMap<Uuid, Vec<service::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
             by_org.entry(row.organisation_id).or_default().push(row);
         }
@@ -62,7 +75,8 @@ impl Loader<Uuid> for ServicesByOrganisation {
 }
 
 fn loader<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a DataLoader<T>> {
-    ctx.data::<DataLoader<T>>().map_err(|_| ApiError::Domain(domain::Error::Unauthenticated))
+    ctx.data::<DataLoader<T>>()
+        .map_err(|_| ApiError::Domain(domain::Error::Unauthenticated))
 }
 
 /// The organisation of the caller's tenant with this id.

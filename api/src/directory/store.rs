@@ -1,9 +1,12 @@
 //! Organisations and services in the database, always within the actor's tenant.
 
-use domain::{Actor, Email, Name, OrganisationId, OrganisationKind, ResponseDays, ServiceId, TenantId};
+use domain::{
+    Actor, Email, Name, OrganisationId, OrganisationKind, ResponseDays, ServiceId, TenantId,
+};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::{Expr, Func},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, Func},
 };
 use time::OffsetDateTime;
 
@@ -38,18 +41,24 @@ pub async fn organisations_by_ids(
 
 /// Case-insensitive substring match on a name column; `%` and `_` in the search are literal.
 fn name_contains<C: ColumnTrait>(column: C, search: &str) -> sea_orm::sea_query::SimpleExpr {
-    let escaped = search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    Expr::expr(Func::lower(Expr::col(column))).like(
-        sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'),
-    )
+    let escaped = search
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Expr::expr(Func::lower(Expr::col(column)))
+        .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 /// After the cursor in (name, id) order.
 fn after_name<C: ColumnTrait>(name: C, id: C, page: &PageRequest) -> Option<Condition> {
     page.after.as_ref().map(|after| {
-        Condition::any()
-            .add(name.gt(after.key.clone()))
-            .add(Condition::all().add(name.eq(after.key.clone())).add(id.gt(after.id)))
+        Condition::any().add(name.gt(after.key.clone())).add(
+            Condition::all()
+                .add(name.eq(after.key.clone()))
+                .add(id.gt(after.id)),
+        )
     })
 }
 
@@ -67,7 +76,12 @@ pub async fn organisations_list(
     if let Some(after) = after_name(C::Name, C::Id, page) {
         query = query.filter(after);
     }
-    Ok(query.order_by_asc(C::Name).order_by_asc(C::Id).limit(page.limit()).all(db).await?)
+    Ok(query
+        .order_by_asc(C::Name)
+        .order_by_asc(C::Id)
+        .limit(page.limit())
+        .all(db)
+        .await?)
 }
 
 pub struct NewOrganisation {
@@ -97,7 +111,11 @@ pub async fn organisation_insert(
     Ok(model)
 }
 
-pub async fn service_get(db: &impl ConnectionTrait, actor: &Actor, id: ServiceId) -> ApiResult<service::Model> {
+pub async fn service_get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: ServiceId,
+) -> ApiResult<service::Model> {
     service::Entity::find_by_id((actor.tenant_id.as_uuid(), id.as_uuid()))
         .one(db)
         .await?
@@ -122,7 +140,12 @@ pub async fn services_list(
     if let Some(after) = after_name(C::Name, C::Id, page) {
         query = query.filter(after);
     }
-    Ok(query.order_by_asc(C::Name).order_by_asc(C::Id).limit(page.limit()).all(db).await?)
+    Ok(query
+        .order_by_asc(C::Name)
+        .order_by_asc(C::Id)
+        .limit(page.limit())
+        .all(db)
+        .await?)
 }
 
 /// Every service of these organisations, for the `Organisation.services` loader.
@@ -167,12 +190,17 @@ pub async fn service_insert(
     service::Entity::insert(service::ActiveModel::from(model.clone()))
         .exec(db)
         .await
-        .map_err(|err| conflict_on_unique(err, "name", "Un service de ce nom dans cette organisation"))?;
+        .map_err(|err| {
+            conflict_on_unique(err, "name", "Un service de ce nom dans cette organisation")
+        })?;
     Ok(model)
 }
 
 /// Categories in use in the tenant, for the directory's filter.
-pub async fn service_categories(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Vec<String>> {
+pub async fn service_categories(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> ApiResult<Vec<String>> {
     use service::Column as C;
     Ok(service::Entity::find()
         .select_only()

@@ -22,7 +22,10 @@ pub use context::{CtxExt, RequestCtx};
 pub struct QueryRoot(auth::graphql::AuthQuery, directory::graphql::DirectoryQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(auth::graphql::AuthMutation, directory::graphql::DirectoryMutation);
+pub struct MutationRoot(
+    auth::graphql::AuthMutation,
+    directory::graphql::DirectoryMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -32,12 +35,16 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 2_000;
 
 pub fn build_schema() -> AppSchema {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(32)
-        .limit_directives(8)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
+    .limit_directives(8)
+    .finish()
 }
 
 /// The SDL committed as `api/schema.graphql`.
@@ -50,7 +57,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn graphiql() -> impl IntoResponse {
-    Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").finish())
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .finish(),
+    )
 }
 
 /// One operation per request: `GraphQLRequest` refuses a JSON batch, so 1,000 `login`s cannot
@@ -65,12 +76,24 @@ async fn handler(
         Some(token) => Some(auth::actor::from_token(&app, token).await),
         None => None,
     };
-    let tenant = auth.as_ref().and_then(|a| a.as_ref().ok()).map(|a| a.tenant_id);
-    let mut request = request.into_inner().data(app.clone()).data(RequestCtx { auth, client_ip: peer.ip() });
+    let tenant = auth
+        .as_ref()
+        .and_then(|a| a.as_ref().ok())
+        .map(|a| a.tenant_id);
+    let mut request = request.into_inner().data(app.clone()).data(RequestCtx {
+        auth,
+        client_ip: peer.ip(),
+    });
     if let Some(tenant) = tenant {
         request = request
-            .data(DataLoader::new(directory::loaders::OrganisationLoader::new(&app, tenant), tokio::spawn))
-            .data(DataLoader::new(directory::loaders::ServicesByOrganisation::new(&app, tenant), tokio::spawn));
+            .data(DataLoader::new(
+                directory::loaders::OrganisationLoader::new(&app, tenant),
+                tokio::spawn,
+            ))
+            .data(DataLoader::new(
+                directory::loaders::ServicesByOrganisation::new(&app, tenant),
+                tokio::spawn,
+            ));
     }
     let mut response = app.schema.execute(request).await;
     label_engine_errors(&mut response.errors);

@@ -45,7 +45,12 @@ impl PageRequest {
         let first = match first {
             None => DEFAULT_PAGE,
             Some(n) if n >= 1 && (n as u64) <= MAX_PAGE => n as u64,
-            Some(_) => return Err(ApiError::invalid("first", &format!("doit être entre 1 et {MAX_PAGE}"))),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "first",
+                    &format!("doit être entre 1 et {MAX_PAGE}"),
+                ));
+            }
         };
         let after = after.as_deref().map(Cursor::decode).transpose()?;
         Ok(Self { first, after })
@@ -83,7 +88,10 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_bad_input() {
-        let cursor = Cursor { key: "CAF du Pas-de-Calais".into(), id: Uuid::now_v7() };
+        let cursor = Cursor {
+            key: "CAF du Pas-de-Calais".into(),
+            id: Uuid::now_v7(),
+        };
         assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
         let err = Cursor::decode("not a cursor").unwrap_err();
         assert_eq!(err.field(), Some("after"));

@@ -163,7 +163,10 @@ mod grant_tests {
         let org_admin = actor(&[Role::OrgAdmin]);
         let tenant_admin = actor(&[Role::TenantAdmin]);
         for role in [Role::TenantAdmin, Role::Coordinator] {
-            assert_eq!(may_grant(&org_admin, &Roles::from(role)), Err(Error::Forbidden));
+            assert_eq!(
+                may_grant(&org_admin, &Roles::from(role)),
+                Err(Error::Forbidden)
+            );
             assert_eq!(may_grant(&tenant_admin, &Roles::from(role)), Ok(()));
         }
         for role in [Role::Agent, Role::BackOffice, Role::OrgAdmin] {

@@ -1,0 +1,157 @@
+//! Sign-in: `login` then `me`, every way a token can be wrong, the French message on a wrong
+//! password, and the limiter that batches and aliases cannot get around.
+
+use passerelle_tests::{PASSWORD, TestApp, error_code, ok, on_both_backends};
+use serde_json::json;
+
+const ME: &str = "{ me { id email name roles organisation { id name } } }";
+
+on_both_backends!(
+    login_then_me,
+    bad_tokens_are_unauthenticated,
+    wrong_password_is_refused_in_french,
+    failed_sign_ins_are_limited_per_operation,
+    batches_are_refused
+);
+
+async fn login_then_me(app: TestApp) {
+    let tenant = app.with_tenant("Arras").await;
+    let body = app.graphql(Some(&tenant.admin.token), ME, json!({})).await;
+    let me = &ok(&body)["me"];
+    assert_eq!(me["id"], tenant.admin.user_id);
+    assert_eq!(me["email"], "admin@arras.test");
+    assert_eq!(me["roles"], json!(["ORG_ADMIN", "TENANT_ADMIN"]));
+    assert_eq!(me["organisation"]["id"], tenant.admin.organisation_id);
+
+    let login = app
+        .graphql(
+            None,
+            "mutation { login(email: \"ADMIN@arras.test \", password: \"correct horse battery staple\") { accessToken expiresAt user { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        ok(&login)["login"]["user"]["id"],
+        tenant.admin.user_id,
+        "emails are matched case-insensitively"
+    );
+}
+
+async fn bad_tokens_are_unauthenticated(app: TestApp) {
+    let tenant = app.with_tenant("Arras").await;
+    let tid: uuid::Uuid = tenant.id.parse().unwrap();
+    let uid: uuid::Uuid = tenant.admin.user_id.parse().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let hour = std::time::Duration::from_secs(3600);
+
+    let (expired, _) = app.state.jwt.issue(uid, tid, now - 2 * hour, hour).unwrap();
+    let other_key = passerelle::auth::jwt::JwtKeys::new(b"some-other-signing-key-of-32-bytes!!");
+    let (foreign, _) = other_key.issue(uid, tid, now, hour).unwrap();
+    let (good, _) = app.state.jwt.issue(uid, tid, now, hour).unwrap();
+    let payload = good.split('.').nth(1).unwrap();
+    // {"alg":"none","typ":"JWT"}
+    let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
+
+    let body = app.graphql(None, ME, json!({})).await;
+    assert_eq!(
+        error_code(&body),
+        Some("UNAUTHENTICATED"),
+        "no token: {body}"
+    );
+    for (what, token) in [
+        ("expired", &expired),
+        ("other key", &foreign),
+        ("alg none", &unsigned),
+        ("garbage", &"abc".to_owned()),
+    ] {
+        let body = app.graphql(Some(token), ME, json!({})).await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{what}: {body}");
+        assert!(
+            body["data"].is_null() || body["data"]["me"].is_null(),
+            "{what}: {body}"
+        );
+    }
+    let body = app.graphql(Some(&good), ME, json!({})).await;
+    assert_eq!(
+        ok(&body)["me"]["id"],
+        tenant.admin.user_id,
+        "the control token works"
+    );
+}
+
+async fn wrong_password_is_refused_in_french(app: TestApp) {
+    app.with_tenant("Arras").await;
+    for email in ["admin@arras.test", "nobody@arras.test"] {
+        let body = app
+            .graphql(
+                None,
+                "mutation($e: String!) { login(email: $e, password: \"not the right password\") { accessToken } }",
+                json!({ "e": email }),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+        assert_eq!(
+            body["errors"][0]["message"], "Adresse e-mail ou mot de passe incorrect.",
+            "same answer for {email}"
+        );
+    }
+    let body = app
+        .graphql(
+            None,
+            "mutation { login(email: \"pas-une-adresse\", password: \"x\") { accessToken } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
+    assert_eq!(body["errors"][0]["extensions"]["field"], "email");
+}
+
+async fn failed_sign_ins_are_limited_per_operation(app: TestApp) {
+    app.with_tenant("Arras").await;
+    // One document, 60 aliased login fields: each is one attempt for the limiter.
+    let fields: String = (0..60)
+        .map(|i| format!("a{i}: login(email: \"admin@arras.test\", password: \"wrong password {i}\") {{ accessToken }} "))
+        .collect();
+    let body = app
+        .graphql(None, &format!("mutation {{ {fields} }}"), json!({}))
+        .await;
+    let errors = body["errors"].as_array().expect("errors");
+    let throttled = errors
+        .iter()
+        .filter(|e| e["extensions"]["retryAfter"].is_number())
+        .count();
+    assert!(
+        throttled >= 10,
+        "aliased attempts beyond the limit are throttled: {throttled} of {}",
+        errors.len()
+    );
+
+    // Even the right password is now refused from this address for this account...
+    let body = app
+        .graphql(None, "mutation($p: String!) { login(email: \"admin@arras.test\", password: $p) { accessToken } }", json!({ "p": PASSWORD }))
+        .await;
+    assert!(
+        body["errors"][0]["extensions"]["retryAfter"].is_number(),
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Trop de tentatives")
+    );
+}
+
+async fn batches_are_refused(app: TestApp) {
+    let batch: Vec<_> = (0..1000)
+        .map(|_| json!({ "query": "mutation { login(email: \"admin@arras.test\", password: \"wrong password\") { accessToken } }" }))
+        .collect();
+    let response = app
+        .http
+        .post(format!("{}/graphql", app.url))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400, "a JSON batch is refused whole");
+}
