@@ -70,6 +70,14 @@ impl ApiError {
         }
     }
 
+    /// The message without the field name, for a page that shows it beside the field.
+    pub fn message_for_field(&self) -> String {
+        match self {
+            Self::Domain(DomainError::Invalid { message, .. }) => message.clone(),
+            other => other.public_message(),
+        }
+    }
+
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::Domain(DomainError::Invalid { field, .. }) => Some(field),

@@ -3,15 +3,15 @@
 use std::time::Instant;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use domain::{Action, Email, Name, OrganisationId, Password, Roles, Target};
+use domain::{Email, OrganisationId, Roles};
 use time::OffsetDateTime;
 
 use crate::{
-    auth::{password, store},
+    auth::{commands, password, store},
     directory::{self, graphql::Organisation},
     entities::user,
     error::{ApiError, ApiResult},
-    graphql::{CtxExt, context::parse_id},
+    graphql::CtxExt,
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -113,44 +113,14 @@ impl AuthMutation {
 
     /// Creates a user in an organisation (tenant admin, or org admin for their own organisation).
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> ApiResult<User> {
-        let actor = ctx.actor()?;
-        let app = ctx.app();
-        let organisation_id: OrganisationId = parse_id("organisationId", &input.organisation_id)?;
-        let email = Email::parse("email", &input.email)?;
-        let name = Name::parse("name", &input.name)?;
-        let roles = Roles::parse_list(
-            &input
-                .roles
-                .iter()
-                .map(|r| domain::Role::from(*r).as_str().to_owned())
-                .collect::<Vec<_>>(),
-        )?;
-        let password = input
-            .password
-            .as_deref()
-            .map(|p| Password::parse("password", p))
-            .transpose()?;
-        directory::store::organisation_get(&app.db, actor, organisation_id).await?;
-        domain::authorize(
-            actor,
-            Action::CreateUser,
-            &Target::organisation(actor.tenant_id, organisation_id),
-        )?;
-        domain::may_grant(actor, &roles)?;
-        let password_hash = match password {
-            Some(p) => Some(password::hash(p).await?),
-            None => None,
+        let form = commands::UserForm {
+            organisation_id: input.organisation_id.0,
+            email: input.email,
+            name: input.name,
+            roles: input.roles.iter().map(|r| domain::Role::from(*r).as_str().to_owned()).collect(),
+            password: input.password,
         };
-        let new = store::NewUser {
-            organisation_id,
-            email,
-            name,
-            roles,
-            password_hash,
-        };
-        Ok(User(
-            store::user_insert(&app.db, actor.tenant_id, new, app.clock.now()).await?,
-        ))
+        Ok(User(commands::create_user(ctx.app(), ctx.actor()?, form).await?))
     }
 }
 

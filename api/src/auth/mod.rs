@@ -2,6 +2,7 @@
 //! call is scoped by, and user management.
 
 pub mod actor;
+pub mod commands;
 pub mod graphql;
 pub mod jwt;
 pub mod password;

@@ -1,15 +1,14 @@
 //! Directory queries and mutations: organisations and services.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, connection::Connection};
-use domain::{Action, Email, Name, OrganisationId, ResponseDays, Target};
+use domain::OrganisationId;
 
 use crate::{
-    directory::{loaders, store},
+    directory::{commands, loaders, store},
     entities::{organisation, service},
     error::{ApiError, ApiResult},
     graphql::{
         CtxExt,
-        context::parse_id,
         pagination::{Cursor, PageRequest, connection},
     },
 };
@@ -103,7 +102,7 @@ impl DirectoryQuery {
     async fn organisation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Organisation> {
         let actor = ctx.actor()?;
         let id: OrganisationId =
-            parse_id("id", &id).map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
+            commands::parse_id("id", &id.0).map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
         Ok(Organisation(
             store::organisation_get(&ctx.app().db, actor, id).await?,
         ))
@@ -179,64 +178,23 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: CreateOrganisationInput,
     ) -> ApiResult<Organisation> {
-        let actor = ctx.actor()?;
-        let new = store::NewOrganisation {
-            name: Name::parse("name", &input.name)?,
+        let form = commands::OrganisationForm {
+            name: input.name,
             kind: input.kind.into(),
-            back_office_email: input
-                .back_office_email
-                .as_deref()
-                .filter(|e| !e.trim().is_empty())
-                .map(|e| Email::parse("backOfficeEmail", e))
-                .transpose()?,
+            back_office_email: input.back_office_email,
         };
-        domain::authorize(
-            actor,
-            Action::CreateOrganisation,
-            &Target::tenant(actor.tenant_id),
-        )?;
-        let app = ctx.app();
-        Ok(Organisation(
-            store::organisation_insert(&app.db, actor, new, app.clock.now()).await?,
-        ))
+        Ok(Organisation(commands::create_organisation(ctx.app(), ctx.actor()?, form).await?))
     }
 
     /// Adds a service an organisation can be referred to (tenant admin, or org admin of it).
-    async fn create_service(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateServiceInput,
-    ) -> ApiResult<Service> {
-        let actor = ctx.actor()?;
-        let app = ctx.app();
-        let new = parse_service(input)?;
-        store::organisation_get(&app.db, actor, new.organisation_id).await?;
-        domain::authorize(
-            actor,
-            Action::CreateService,
-            &Target::organisation(actor.tenant_id, new.organisation_id),
-        )?;
-        Ok(Service(
-            store::service_insert(&app.db, actor, new, app.clock.now()).await?,
-        ))
+    async fn create_service(&self, ctx: &Context<'_>, input: CreateServiceInput) -> ApiResult<Service> {
+        let form = commands::ServiceForm {
+            organisation_id: input.organisation_id.0,
+            name: input.name,
+            category: input.category,
+            response_days: input.response_days,
+            urgent_response_days: input.urgent_response_days,
+        };
+        Ok(Service(commands::create_service(ctx.app(), ctx.actor()?, form).await?))
     }
-}
-
-fn parse_service(input: CreateServiceInput) -> ApiResult<store::NewService> {
-    let response_days = ResponseDays::parse("responseDays", input.response_days)?;
-    let urgent_response_days =
-        ResponseDays::parse("urgentResponseDays", input.urgent_response_days)?;
-    if urgent_response_days.get() > response_days.get() {
-        return Err(ApiError::invalid(
-            "urgentResponseDays",
-            "ne peut pas dépasser le délai standard",
-        ));
-    }
-    Ok(store::NewService {
-        organisation_id: parse_id("organisationId", &input.organisation_id)?,
-        name: Name::parse("name", &input.name)?,
-        category: Name::parse("category", &input.category)?,
-        response_days,
-        urgent_response_days,
-    })
 }

@@ -41,8 +41,3 @@ impl CtxExt for Context<'_> {
     }
 }
 
-/// Parses a GraphQL `ID` into a domain id; a malformed one is BAD_USER_INPUT naming the field.
-pub fn parse_id<T: std::str::FromStr>(field: &str, id: &async_graphql::ID) -> ApiResult<T> {
-    id.parse::<T>()
-        .map_err(|_| ApiError::invalid(field, "identifiant invalide"))
-}

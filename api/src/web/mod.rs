@@ -1,11 +1,83 @@
 //! Server-rendered pages (French, DSFR look, usable without JavaScript), on the same binary.
+//! Each page handler is thin: the signed-in user, the same commands and store calls as GraphQL,
+//! a template.
 
+pub mod admin;
+pub mod pages;
+pub mod session;
 pub mod templates;
 
-use axum::Router;
+use axum::{
+    Router,
+    http::{StatusCode, header},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use minijinja::{Value, context};
 
-use crate::AppState;
+use crate::{AppState, error::ApiError};
+use session::PageUser;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/static/passerelle.css", get(stylesheet))
+        .merge(pages::routes())
+        .merge(admin::routes())
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../../web/static/passerelle.css"),
+    )
+}
+
+/// One entry of the main menu.
+#[derive(serde::Serialize)]
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+    active: bool,
+}
+
+/// What every page's layout shows: the user, their organisation, the menu for their roles.
+pub fn layout(page: &PageUser, active: &str) -> Value {
+    use domain::Role;
+    let roles = &page.actor.roles;
+    let mut nav = vec![("/", "Accueil")];
+    if roles.contains_any(&[Role::OrgAdmin, Role::TenantAdmin]) {
+        nav.push(("/admin", "Administration"));
+    }
+    let nav: Vec<NavItem> =
+        nav.into_iter().map(|(href, label)| NavItem { href, label, active: href == active }).collect();
+    let role_labels: Vec<&str> = roles.iter().map(|r| r.label_fr()).collect();
+    context! {
+        user => context! { name => page.user.name, email => page.user.email, roles => role_labels },
+        organisation => context! { name => page.organisation.name },
+        nav => nav,
+    }
+}
+
+/// Renders a page; a template error is logged and shown as a plain 500.
+pub fn render(app: &AppState, status: StatusCode, template: &str, ctx: Value) -> Response {
+    match app.templates.render(template, ctx) {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(err) => {
+            tracing::error!(error = ?err, template, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Erreur interne.").into_response()
+        }
+    }
+}
+
+/// The page shown for an error a user can meet (not found, forbidden…), inside the layout.
+pub fn error_page(app: &AppState, page: &PageUser, err: &ApiError) -> Response {
+    let status = match err.code() {
+        "NOT_FOUND" => StatusCode::NOT_FOUND,
+        "FORBIDDEN" => StatusCode::FORBIDDEN,
+        "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
+        "CONFLICT" => StatusCode::CONFLICT,
+        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    render(app, status, "error.html", context! { message => err.public_message(), ..layout(page, "") })
 }

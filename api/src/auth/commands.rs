@@ -1,0 +1,43 @@
+//! Creating a user: one path for GraphQL and the admin pages.
+
+use domain::{Action, Actor, Email, Name, OrganisationId, Password, Roles, Target};
+
+use crate::{
+    AppState,
+    auth::{password, store},
+    directory::{self, commands::parse_id},
+    entities::user,
+    error::ApiResult,
+};
+
+pub struct UserForm {
+    pub organisation_id: String,
+    pub email: String,
+    pub name: String,
+    /// Role codes (`AGENT`, `BACK_OFFICE`…).
+    pub roles: Vec<String>,
+    /// Without a password, the user is invited by mail to set one.
+    pub password: Option<String>,
+}
+
+pub async fn create_user(app: &AppState, actor: &Actor, form: UserForm) -> ApiResult<user::Model> {
+    let organisation_id: OrganisationId = parse_id("organisationId", &form.organisation_id)?;
+    directory::store::organisation_get(&app.db, actor, organisation_id).await?;
+    domain::authorize(actor, Action::CreateUser, &Target::organisation(actor.tenant_id, organisation_id))?;
+    let email = Email::parse("email", &form.email)?;
+    let name = Name::parse("name", &form.name)?;
+    let roles = Roles::parse_list(&form.roles)?;
+    domain::may_grant(actor, &roles)?;
+    let password = form
+        .password
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(|p| Password::parse("password", p))
+        .transpose()?;
+    let password_hash = match password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let new = store::NewUser { organisation_id, email, name, roles, password_hash };
+    store::user_insert(&app.db, actor.tenant_id, new, app.clock.now()).await
+}

@@ -1,0 +1,120 @@
+//! Sign-in, sign-out and the home page of each role.
+
+use axum::{
+    Form, Router,
+    extract::{ConnectInfo, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+use crate::{
+    AppState,
+    auth::graphql::sign_in,
+    error::ApiError,
+    web::{
+        layout, render,
+        session::{PageUser, expired_cookie, session_cookie},
+    },
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/connexion", get(sign_in_page).post(sign_in_submit))
+        .route("/deconnexion", post(sign_out))
+}
+
+#[derive(Deserialize, Default)]
+struct Next {
+    suite: Option<String>,
+}
+
+/// Only a local path may follow sign-in: never another site (`//evil`, `https://…`).
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        _ => "/",
+    }
+}
+
+async fn sign_in_page(State(app): State<AppState>, Query(next): Query<Next>) -> Response {
+    render(
+        &app,
+        StatusCode::OK,
+        "login.html",
+        context! { suite => safe_next(next.suite.as_deref()) },
+    )
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    email: String,
+    password: String,
+    suite: Option<String>,
+}
+
+async fn sign_in_submit(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let next = safe_next(form.suite.as_deref()).to_owned();
+    let email = form.email.trim().to_lowercase();
+    let result = match domain::Email::parse("email", &email) {
+        Ok(email) if !form.password.is_empty() => sign_in(&app, email.as_str(), form.password, peer.ip()).await,
+        Ok(_) => Err(ApiError::invalid("password", "obligatoire")),
+        Err(_) => Err(ApiError::SignInRefused),
+    };
+    match result {
+        Ok(signed_in) => (jar.add(session_cookie(&app, signed_in.token)), Redirect::to(&next)).into_response(),
+        Err(err) => {
+            let status = match err {
+                ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            let message = match &err {
+                ApiError::Domain(domain::Error::Invalid { .. }) => "Saisissez votre mot de passe.".to_owned(),
+                other => other.public_message(),
+            };
+            render(&app, status, "login.html", context! { error => message, email => form.email, suite => next })
+        }
+    }
+}
+
+async fn sign_out(jar: CookieJar) -> Response {
+    (jar.add(expired_cookie()), Redirect::to("/connexion")).into_response()
+}
+
+async fn home(State(app): State<AppState>, page: PageUser) -> Response {
+    use domain::Role;
+    let roles = &page.actor.roles;
+    let ctx = context! {
+        is_agent => roles.contains(Role::Agent),
+        is_back_office => roles.contains_any(&[Role::BackOffice, Role::OrgAdmin]),
+        is_coordinator => roles.contains_any(&[Role::Coordinator, Role::TenantAdmin]),
+        is_admin => roles.contains_any(&[Role::OrgAdmin, Role::TenantAdmin]),
+        ..layout(&page, "/")
+    };
+    render(&app, StatusCode::OK, "home.html", ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_follow_sign_in() {
+        assert_eq!(safe_next(Some("/admin")), "/admin");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,65 @@
+//! The web session: the access token in an HttpOnly, SameSite=Lax cookie (Secure behind https),
+//! and the extractor that turns it into the signed-in user or a redirect to the sign-in page.
+
+use axum::{
+    extract::FromRequestParts,
+    http::request::Parts,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use domain::{Actor, OrganisationId};
+
+use crate::{
+    AppState,
+    auth::{actor, store},
+    directory,
+    entities::{organisation, user},
+};
+
+pub const COOKIE: &str = "passerelle_session";
+
+pub fn session_cookie(app: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build((COOKIE, token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(app.config.secure_cookies())
+        .path("/")
+        .max_age(time::Duration::seconds(app.config.token_lifetime().as_secs() as i64))
+        .build()
+}
+
+pub fn expired_cookie() -> Cookie<'static> {
+    Cookie::build((COOKIE, "")).path("/").max_age(time::Duration::ZERO).build()
+}
+
+/// The signed-in user of a page.
+pub struct PageUser {
+    pub actor: Actor,
+    pub user: user::Model,
+    pub organisation: organisation::Model,
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        let to_sign_in = || {
+            let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let query = form_urlencoded::Serializer::new(String::new()).append_pair("suite", next).finish();
+            Redirect::to(&format!("/connexion?{query}")).into_response()
+        };
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(token) = jar.get(COOKIE).map(|c| c.value().to_owned()) else {
+            return Err(to_sign_in());
+        };
+        let Ok(actor) = actor::from_token(app, &token).await else {
+            return Err(to_sign_in());
+        };
+        let user_id = actor.user_id.ok_or_else(to_sign_in)?;
+        let user = store::user_by_id(&app.db, actor.tenant_id, user_id).await.ok().flatten().ok_or_else(to_sign_in)?;
+        let organisation = directory::store::organisation_get(&app.db, &actor, OrganisationId::from_uuid(user.organisation_id))
+            .await
+            .map_err(|_| to_sign_in())?;
+        Ok(Self { actor, user, organisation })
+    }
+}
