@@ -23,6 +23,16 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The mail tests run a real SMTP server (aiosmtpd): from PyPI, or Debian's package where the
+# system Python refuses pip (PEP 668) or has no pip.
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  log "installing aiosmtpd"
+  python3 -m pip install --quiet aiosmtpd 2>/dev/null ||
+    { SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-aiosmtpd >/dev/null; }
+fi
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 # Use the server on 127.0.0.1:5432 when it answers; otherwise start a throwaway cluster owned by
 # the `postgres` user (initdb refuses to run as root) on another port, stopped when we exit.

@@ -31,6 +31,8 @@ pub struct Inner {
     pub clock: Clock,
     pub schema: AppSchema,
     pub templates: Templates,
+    /// Wakes the mail worker after a commit that wrote to the outbox (it also polls).
+    pub mail_wake: tokio::sync::Notify,
 }
 
 impl std::ops::Deref for AppState {
@@ -58,6 +60,7 @@ impl AppState {
             clock,
             schema: graphql::build_schema(),
             templates: Templates::new()?,
+            mail_wake: tokio::sync::Notify::new(),
             config,
         })))
     }

@@ -141,5 +141,18 @@ async fn serve(config: Config, db: sea_orm::DatabaseConnection) -> anyhow::Resul
         .with_context(|| format!("binding {}", config.bind))?;
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url(), "listening");
     let state = AppState::new(db, config, Clock::default())?;
-    crate::serve(listener, state, crate::app::shutdown_signal()).await
+    let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+    let worker = if state.config.worker {
+        Some(crate::notifications::worker::spawn(state.clone(), stopped)?)
+    } else {
+        None
+    };
+    let served = crate::serve(listener, state, crate::app::shutdown_signal()).await;
+    // The worker finishes the mails it is sending; a mail claimed but not sent waits for its
+    // lease to expire and goes out from the next run.
+    let _ = stop_worker.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    served
 }

@@ -78,6 +78,80 @@ pub struct Config {
         global = true
     )]
     pub token_minutes: u64,
+
+    /// Sender of outgoing mail.
+    #[arg(
+        long,
+        env = "PASSERELLE_MAIL_FROM",
+        default_value = "Passerelle <ne-pas-repondre@passerelle.localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Delivery attempts before a mail is marked dead and the admins are told.
+    #[arg(
+        long,
+        env = "PASSERELLE_MAIL_MAX_ATTEMPTS",
+        default_value_t = 8,
+        global = true
+    )]
+    pub mail_max_attempts: i32,
+
+    /// How often the mail worker looks for due mails, in milliseconds.
+    #[arg(
+        long,
+        env = "PASSERELLE_MAIL_POLL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub mail_poll_ms: u64,
+
+    /// Mails claimed by the worker at a time.
+    #[arg(
+        long,
+        env = "PASSERELLE_MAIL_BATCH",
+        default_value_t = 50,
+        global = true
+    )]
+    pub mail_batch: u64,
+
+    /// First retry delay in milliseconds, doubled at each failed attempt.
+    #[arg(
+        long,
+        env = "PASSERELLE_MAIL_BACKOFF_MS",
+        default_value_t = 30_000,
+        global = true
+    )]
+    pub mail_backoff_ms: u64,
+
+    /// Longest retry delay in milliseconds.
+    #[arg(
+        long,
+        env = "PASSERELLE_MAIL_BACKOFF_MAX_MS",
+        default_value_t = 3_600_000,
+        global = true
+    )]
+    pub mail_backoff_max_ms: u64,
+
+    /// How long a worker may hold claimed mails, in seconds; a crashed worker's mails are
+    /// taken up again after this.
+    #[arg(
+        long,
+        env = "PASSERELLE_MAIL_LEASE_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub mail_lease_secs: u64,
+
+    /// Run the mail worker in this process (`--worker false` for a replica that only serves).
+    #[arg(
+        long,
+        env = "PASSERELLE_WORKER",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub worker: bool,
 }
 
 impl Config {
@@ -91,6 +165,14 @@ impl Config {
             jwt_secret: Some(Secret::new(random_secret())),
             smtp_url: None,
             token_minutes: 60,
+            mail_from: "Passerelle <ne-pas-repondre@passerelle.localhost>".into(),
+            mail_max_attempts: 8,
+            mail_poll_ms: 1000,
+            mail_batch: 50,
+            mail_backoff_ms: 30_000,
+            mail_backoff_max_ms: 3_600_000,
+            mail_lease_secs: 60,
+            worker: true,
         }
     }
 

@@ -48,3 +48,18 @@ fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads then writes fails with SQLITE_BUSY
+/// when another writer committed in between, and busy_timeout cannot help it. PostgreSQL
+/// ignores the option.
+pub async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

@@ -7,13 +7,17 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consents;
 pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod entities;
 pub mod error;
 pub mod graphql;
+pub mod notifications;
 pub mod ops;
+pub mod people;
+pub mod referrals;
 pub mod web;
 
 pub use app::{AppState, serve};

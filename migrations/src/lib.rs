@@ -8,6 +8,10 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_193000_create_directory;
 mod m20261123_193100_create_users;
+mod m20261123_200000_create_notifications;
+mod m20261123_200100_create_invitations;
+mod m20261123_201000_create_people_and_consents;
+mod m20261123_201100_create_referrals;
 
 pub struct Migrator;
 
@@ -17,6 +21,10 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_193000_create_directory::Migration),
             Box::new(m20261123_193100_create_users::Migration),
+            Box::new(m20261123_200000_create_notifications::Migration),
+            Box::new(m20261123_200100_create_invitations::Migration),
+            Box::new(m20261123_201000_create_people_and_consents::Migration),
+            Box::new(m20261123_201100_create_referrals::Migration),
         ]
     }
 }

@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 pub mod fixtures;
+pub mod smtp;
+pub mod territory;
 pub use fixtures::{Account, PASSWORD, Tenant, ok};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +125,15 @@ impl TestApp {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
+    }
+
+    /// Starts the outbox worker of this app (tests start it explicitly, to control when mail
+    /// goes out); it stops when the returned sender is dropped.
+    #[must_use = "the worker stops when this is dropped"]
+    pub fn start_worker(&self) -> tokio::sync::watch::Sender<bool> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        passerelle::notifications::worker::spawn(self.state.clone(), stopped).expect("worker");
+        stop
     }
 
     /// POSTs one GraphQL operation; returns the whole JSON body (`data` and `errors`).

@@ -4,7 +4,7 @@ use domain::{Action, Actor, Email, Name, OrganisationId, Password, Roles, Target
 
 use crate::{
     AppState,
-    auth::{password, store},
+    auth::{invitations, password, store},
     directory::{self, commands::parse_id},
     entities::user,
     error::ApiResult,
@@ -23,7 +23,11 @@ pub struct UserForm {
 pub async fn create_user(app: &AppState, actor: &Actor, form: UserForm) -> ApiResult<user::Model> {
     let organisation_id: OrganisationId = parse_id("organisationId", &form.organisation_id)?;
     directory::store::organisation_get(&app.db, actor, organisation_id).await?;
-    domain::authorize(actor, Action::CreateUser, &Target::organisation(actor.tenant_id, organisation_id))?;
+    domain::authorize(
+        actor,
+        Action::CreateUser,
+        &Target::organisation(actor.tenant_id, organisation_id),
+    )?;
     let email = Email::parse("email", &form.email)?;
     let name = Name::parse("name", &form.name)?;
     let roles = Roles::parse_list(&form.roles)?;
@@ -38,6 +42,25 @@ pub async fn create_user(app: &AppState, actor: &Actor, form: UserForm) -> ApiRe
         Some(p) => Some(password::hash(p).await?),
         None => None,
     };
-    let new = store::NewUser { organisation_id, email, name, roles, password_hash };
-    store::user_insert(&app.db, actor.tenant_id, new, app.clock.now()).await
+    let new = store::NewUser {
+        organisation_id,
+        email,
+        name,
+        roles,
+        password_hash,
+    };
+    // The user, and for an invited one the invitation and its mail, commit together: a user
+    // that fails to be created leaves no mail behind.
+    let invited = new.password_hash.is_none();
+    let now = app.clock.now();
+    let txn = crate::db::begin_write(&app.db).await?;
+    let user = store::user_insert_in(&txn, actor.tenant_id, new, now).await?;
+    if invited {
+        invitations::invite(app, &txn, &user, now).await?;
+    }
+    txn.commit().await?;
+    if invited {
+        app.mail_wake.notify_one();
+    }
+    Ok(user)
 }

@@ -117,10 +117,16 @@ impl AuthMutation {
             organisation_id: input.organisation_id.0,
             email: input.email,
             name: input.name,
-            roles: input.roles.iter().map(|r| domain::Role::from(*r).as_str().to_owned()).collect(),
+            roles: input
+                .roles
+                .iter()
+                .map(|r| domain::Role::from(*r).as_str().to_owned())
+                .collect(),
             password: input.password,
         };
-        Ok(User(commands::create_user(ctx.app(), ctx.actor()?, form).await?))
+        Ok(User(
+            commands::create_user(ctx.app(), ctx.actor()?, form).await?,
+        ))
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod commands;
 pub mod graphql;
+pub mod invitations;
 pub mod jwt;
 pub mod password;
 pub mod store;

@@ -21,7 +21,11 @@ pub async fn create_organisation(
     actor: &Actor,
     form: OrganisationForm,
 ) -> ApiResult<organisation::Model> {
-    domain::authorize(actor, Action::CreateOrganisation, &Target::tenant(actor.tenant_id))?;
+    domain::authorize(
+        actor,
+        Action::CreateOrganisation,
+        &Target::tenant(actor.tenant_id),
+    )?;
     let new = store::NewOrganisation {
         name: Name::parse("name", &form.name)?,
         kind: form.kind,
@@ -43,14 +47,26 @@ pub struct ServiceForm {
     pub urgent_response_days: i32,
 }
 
-pub async fn create_service(app: &AppState, actor: &Actor, form: ServiceForm) -> ApiResult<service::Model> {
+pub async fn create_service(
+    app: &AppState,
+    actor: &Actor,
+    form: ServiceForm,
+) -> ApiResult<service::Model> {
     let organisation_id: OrganisationId = parse_id("organisationId", &form.organisation_id)?;
     store::organisation_get(&app.db, actor, organisation_id).await?;
-    domain::authorize(actor, Action::CreateService, &Target::organisation(actor.tenant_id, organisation_id))?;
+    domain::authorize(
+        actor,
+        Action::CreateService,
+        &Target::organisation(actor.tenant_id, organisation_id),
+    )?;
     let response_days = ResponseDays::parse("responseDays", form.response_days)?;
-    let urgent_response_days = ResponseDays::parse("urgentResponseDays", form.urgent_response_days)?;
+    let urgent_response_days =
+        ResponseDays::parse("urgentResponseDays", form.urgent_response_days)?;
     if urgent_response_days.get() > response_days.get() {
-        return Err(ApiError::invalid("urgentResponseDays", "ne peut pas dépasser le délai standard"));
+        return Err(ApiError::invalid(
+            "urgentResponseDays",
+            "ne peut pas dépasser le délai standard",
+        ));
     }
     let new = store::NewService {
         organisation_id,
@@ -64,5 +80,7 @@ pub async fn create_service(app: &AppState, actor: &Actor, form: ServiceForm) ->
 
 /// A malformed id is BAD_USER_INPUT naming the field.
 pub fn parse_id<T: std::str::FromStr>(field: &str, raw: &str) -> ApiResult<T> {
-    raw.trim().parse::<T>().map_err(|_| ApiError::invalid(field, "identifiant invalide"))
+    raw.trim()
+        .parse::<T>()
+        .map_err(|_| ApiError::invalid(field, "identifiant invalide"))
 }

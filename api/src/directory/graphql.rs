@@ -101,8 +101,8 @@ impl DirectoryQuery {
     /// An organisation of the caller's territory; NOT_FOUND for any other.
     async fn organisation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Organisation> {
         let actor = ctx.actor()?;
-        let id: OrganisationId =
-            commands::parse_id("id", &id.0).map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
+        let id: OrganisationId = commands::parse_id("id", &id.0)
+            .map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
         Ok(Organisation(
             store::organisation_get(&ctx.app().db, actor, id).await?,
         ))
@@ -183,11 +183,17 @@ impl DirectoryMutation {
             kind: input.kind.into(),
             back_office_email: input.back_office_email,
         };
-        Ok(Organisation(commands::create_organisation(ctx.app(), ctx.actor()?, form).await?))
+        Ok(Organisation(
+            commands::create_organisation(ctx.app(), ctx.actor()?, form).await?,
+        ))
     }
 
     /// Adds a service an organisation can be referred to (tenant admin, or org admin of it).
-    async fn create_service(&self, ctx: &Context<'_>, input: CreateServiceInput) -> ApiResult<Service> {
+    async fn create_service(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateServiceInput,
+    ) -> ApiResult<Service> {
         let form = commands::ServiceForm {
             organisation_id: input.organisation_id.0,
             name: input.name,
@@ -195,6 +201,8 @@ impl DirectoryMutation {
             response_days: input.response_days,
             urgent_response_days: input.urgent_response_days,
         };
-        Ok(Service(commands::create_service(ctx.app(), ctx.actor()?, form).await?))
+        Ok(Service(
+            commands::create_service(ctx.app(), ctx.actor()?, form).await?,
+        ))
     }
 }

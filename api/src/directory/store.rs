@@ -39,6 +39,30 @@ pub async fn organisations_by_ids(
         .await?)
 }
 
+/// Accented capitals that SQLite's `lower()` leaves alone (it folds ASCII only): without them,
+/// searching "État" (lowered to "état" here) never matched the name "État civil" on SQLite.
+const ACCENTED_CAPITALS: &[(&str, &str)] = &[
+    ("À", "à"),
+    ("Â", "â"),
+    ("Ä", "ä"),
+    ("Ç", "ç"),
+    ("É", "é"),
+    ("È", "è"),
+    ("Ê", "ê"),
+    ("Ë", "ë"),
+    ("Î", "î"),
+    ("Ï", "ï"),
+    ("Ô", "ô"),
+    ("Ö", "ö"),
+    ("Ù", "ù"),
+    ("Û", "û"),
+    ("Ü", "ü"),
+    ("Ÿ", "ÿ"),
+    ("Œ", "œ"),
+    ("Æ", "æ"),
+    ("Ñ", "ñ"),
+];
+
 /// Case-insensitive substring match on a name column; `%` and `_` in the search are literal.
 fn name_contains<C: ColumnTrait>(column: C, search: &str) -> sea_orm::sea_query::SimpleExpr {
     let escaped = search
@@ -47,8 +71,13 @@ fn name_contains<C: ColumnTrait>(column: C, search: &str) -> sea_orm::sea_query:
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    Expr::expr(Func::lower(Expr::col(column)))
-        .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+    let lowered = ACCENTED_CAPITALS.iter().fold(
+        Expr::expr(Func::lower(Expr::col(column))),
+        |expr, (capital, small)| {
+            Expr::expr(Func::cust("REPLACE").arg(expr).arg(*capital).arg(*small))
+        },
+    );
+    lowered.like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 /// After the cursor in (name, id) order.

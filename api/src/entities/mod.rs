@@ -1,7 +1,14 @@
 //! sea-orm entities, one per table. Tenant-owned tables have the primary key `(tenant_id, id)`,
 //! so `find_by_id` itself needs the tenant: the unscoped lookup is hard to write.
 
+pub mod consent;
+pub mod consent_recipient;
+pub mod invitation;
+pub mod notification;
 pub mod organisation;
+pub mod person;
+pub mod referral;
+pub mod referral_event;
 pub mod service;
 pub mod sign_in_email;
 pub mod tenant;

@@ -40,4 +40,3 @@ impl CtxExt for Context<'_> {
         }
     }
 }
-

@@ -15,16 +15,26 @@ use axum::{
 };
 use std::net::SocketAddr;
 
-use crate::{AppState, auth, directory};
+use crate::{AppState, auth, consents, directory, people, referrals};
 pub use context::{CtxExt, RequestCtx};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(auth::graphql::AuthQuery, directory::graphql::DirectoryQuery);
+pub struct QueryRoot(
+    auth::graphql::AuthQuery,
+    directory::graphql::DirectoryQuery,
+    crate::notifications::graphql::NotificationsQuery,
+    people::graphql::PeopleQuery,
+    referrals::graphql::ReferralsQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     auth::graphql::AuthMutation,
     directory::graphql::DirectoryMutation,
+    crate::notifications::graphql::NotificationsMutation,
+    people::graphql::PeopleMutation,
+    consents::graphql::ConsentsMutation,
+    referrals::graphql::ReferralsMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -94,6 +104,7 @@ async fn handler(
                 directory::loaders::ServicesByOrganisation::new(&app, tenant),
                 tokio::spawn,
             ));
+        request = referrals::loaders::register(request, &app, tenant);
     }
     let mut response = app.schema.execute(request).await;
     label_engine_errors(&mut response.errors);

@@ -37,7 +37,11 @@ struct Done {
     fait: Option<String>,
 }
 
-async fn admin_page(State(app): State<AppState>, page: PageUser, Query(done): Query<Done>) -> Response {
+async fn admin_page(
+    State(app): State<AppState>,
+    page: PageUser,
+    Query(done): Query<Done>,
+) -> Response {
     let notice = match done.fait.as_deref() {
         Some("organisation") => Some("L'organisation a été créée."),
         Some("service") => Some("Le service a été créé."),
@@ -50,7 +54,12 @@ async fn admin_page(State(app): State<AppState>, page: PageUser, Query(done): Qu
 /// Renders the page with whatever `extra` holds (a notice, or a form's error and values).
 async fn show(app: &AppState, page: &PageUser, status: StatusCode, extra: Value) -> Response {
     match page_data(app, page).await {
-        Ok(data) => render(app, status, "admin.html", context! { ..extra, ..data, ..layout(page, "/admin") }),
+        Ok(data) => render(
+            app,
+            status,
+            "admin.html",
+            context! { ..extra, ..data, ..layout(page, "/admin") },
+        ),
         Err(err) => error_page(app, page, &err),
     }
 }
@@ -62,18 +71,29 @@ async fn page_data(app: &AppState, page: &PageUser) -> ApiResult<Value> {
         return Err(ApiError::Domain(domain::Error::Forbidden));
     }
     let organisations = if tenant_admin {
-        let all = PageRequest { first: 500, after: None };
+        let all = PageRequest {
+            first: 500,
+            after: None,
+        };
         store::organisations_list(&app.db, actor, &all, None).await?
     } else {
         vec![page.organisation.clone()]
     };
     let ids: Vec<_> = organisations.iter().map(|o| o.id).collect();
     let services = store::services_of_organisations(&app.db, actor.tenant_id, &ids).await?;
-    let page_of_users = PageRequest { first: 100, after: None };
+    let page_of_users = PageRequest {
+        first: 100,
+        after: None,
+    };
     let mut rows = Vec::new();
     for org in &organisations {
-        let org_users =
-            user_store::users_of_organisation(&app.db, actor, OrganisationId::from_uuid(org.id), &page_of_users).await?;
+        let org_users = user_store::users_of_organisation(
+            &app.db,
+            actor,
+            OrganisationId::from_uuid(org.id),
+            &page_of_users,
+        )
+        .await?;
         let org_services: Vec<Value> = services
             .iter()
             .filter(|s| s.organisation_id == org.id)
@@ -100,8 +120,10 @@ async fn page_data(app: &AppState, page: &PageUser) -> ApiResult<Value> {
             users => org_users,
         });
     }
-    let kinds: Vec<Value> =
-        OrganisationKind::ALL.iter().map(|k| context! { code => k.as_str(), label => k.label_fr() }).collect();
+    let kinds: Vec<Value> = OrganisationKind::ALL
+        .iter()
+        .map(|k| context! { code => k.as_str(), label => k.label_fr() })
+        .collect();
     let grantable: Vec<Value> = Role::ALL
         .iter()
         .filter(|r| tenant_admin || !matches!(r, Role::TenantAdmin | Role::Coordinator))
@@ -116,7 +138,13 @@ async fn page_data(app: &AppState, page: &PageUser) -> ApiResult<Value> {
 }
 
 /// After a failed form: the page again, the error beside its field, the values kept.
-async fn form_failed(app: &AppState, page: &PageUser, form: &str, values: FormData, err: ApiError) -> Response {
+async fn form_failed(
+    app: &AppState,
+    page: &PageUser,
+    form: &str,
+    values: FormData,
+    err: ApiError,
+) -> Response {
     let status = match err.code() {
         "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
         "CONFLICT" => StatusCode::CONFLICT,
@@ -125,7 +153,13 @@ async fn form_failed(app: &AppState, page: &PageUser, form: &str, values: FormDa
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let error = context! { form => form, field => err.field(), message => err.message_for_field() };
-    show(app, page, status, context! { error => error, values => values }).await
+    show(
+        app,
+        page,
+        status,
+        context! { error => error, values => values },
+    )
+    .await
 }
 
 fn field(values: &FormData, name: &str) -> String {
@@ -134,10 +168,17 @@ fn field(values: &FormData, name: &str) -> String {
 
 /// A number field of a form: anything but an integer is BAD_USER_INPUT naming it.
 fn number(values: &FormData, name: &str) -> ApiResult<i32> {
-    field(values, name).trim().parse().map_err(|_| ApiError::invalid(name, "doit être un nombre entier"))
+    field(values, name)
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::invalid(name, "doit être un nombre entier"))
 }
 
-async fn create_organisation(State(app): State<AppState>, page: PageUser, Form(values): Form<FormData>) -> Response {
+async fn create_organisation(
+    State(app): State<AppState>,
+    page: PageUser,
+    Form(values): Form<FormData>,
+) -> Response {
     let result = async {
         let kind = OrganisationKind::parse(&field(&values, "kind"))?;
         let form = directory::OrganisationForm {
@@ -154,7 +195,11 @@ async fn create_organisation(State(app): State<AppState>, page: PageUser, Form(v
     }
 }
 
-async fn create_service(State(app): State<AppState>, page: PageUser, Form(values): Form<FormData>) -> Response {
+async fn create_service(
+    State(app): State<AppState>,
+    page: PageUser,
+    Form(values): Form<FormData>,
+) -> Response {
     let result = async {
         let form = directory::ServiceForm {
             organisation_id: field(&values, "organisationId"),
@@ -173,7 +218,11 @@ async fn create_service(State(app): State<AppState>, page: PageUser, Form(values
 }
 
 /// Roles arrive as one checkbox each (`role_AGENT=on`), so a plain map can hold the form.
-async fn create_user(State(app): State<AppState>, page: PageUser, Form(values): Form<FormData>) -> Response {
+async fn create_user(
+    State(app): State<AppState>,
+    page: PageUser,
+    Form(values): Form<FormData>,
+) -> Response {
     let roles: Vec<String> = values
         .keys()
         .filter_map(|k| k.strip_prefix("role_"))

@@ -23,11 +23,18 @@ pub fn routes() -> Router<AppState> {
         .route("/static/passerelle.css", get(stylesheet))
         .merge(pages::routes())
         .merge(admin::routes())
+        .merge(crate::people::pages::routes())
+        .merge(crate::referrals::pages::routes())
+        .merge(crate::notifications::pages::routes())
+        .merge(crate::auth::invitations::routes())
 }
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../../web/static/passerelle.css"),
     )
 }
@@ -45,11 +52,25 @@ pub fn layout(page: &PageUser, active: &str) -> Value {
     use domain::Role;
     let roles = &page.actor.roles;
     let mut nav = vec![("/", "Accueil")];
+    if roles.contains(Role::Agent) {
+        nav.push(("/personnes", "Personnes"));
+        nav.push(("/orientations/envoyees", "Orientations envoyées"));
+    }
+    if roles.contains_any(&[Role::BackOffice, Role::OrgAdmin]) {
+        nav.push(("/orientations/recues", "Orientations reçues"));
+    }
     if roles.contains_any(&[Role::OrgAdmin, Role::TenantAdmin]) {
         nav.push(("/admin", "Administration"));
+        nav.push(("/admin/courriels", "Courriels"));
     }
-    let nav: Vec<NavItem> =
-        nav.into_iter().map(|(href, label)| NavItem { href, label, active: href == active }).collect();
+    let nav: Vec<NavItem> = nav
+        .into_iter()
+        .map(|(href, label)| NavItem {
+            href,
+            label,
+            active: href == active,
+        })
+        .collect();
     let role_labels: Vec<&str> = roles.iter().map(|r| r.label_fr()).collect();
     context! {
         user => context! { name => page.user.name, email => page.user.email, roles => role_labels },
@@ -79,5 +100,10 @@ pub fn error_page(app: &AppState, page: &PageUser, err: &ApiError) -> Response {
         "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    render(app, status, "error.html", context! { message => err.public_message(), ..layout(page, "") })
+    render(
+        app,
+        status,
+        "error.html",
+        context! { message => err.public_message(), ..layout(page, "") },
+    )
 }

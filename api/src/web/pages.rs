@@ -32,12 +32,16 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 struct Next {
     suite: Option<String>,
+    /// `invitation` after a password was chosen from an invitation.
+    fait: Option<String>,
 }
 
 /// Only a local path may follow sign-in: never another site (`//evil`, `https://…`).
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
         _ => "/",
     }
 }
@@ -47,7 +51,11 @@ async fn sign_in_page(State(app): State<AppState>, Query(next): Query<Next>) -> 
         &app,
         StatusCode::OK,
         "login.html",
-        context! { suite => safe_next(next.suite.as_deref()) },
+        context! {
+            suite => safe_next(next.suite.as_deref()),
+            notice => (next.fait.as_deref() == Some("invitation"))
+                .then_some("Votre mot de passe est enregistré. Vous pouvez vous connecter."),
+        },
     )
 }
 
@@ -67,12 +75,18 @@ async fn sign_in_submit(
     let next = safe_next(form.suite.as_deref()).to_owned();
     let email = form.email.trim().to_lowercase();
     let result = match domain::Email::parse("email", &email) {
-        Ok(email) if !form.password.is_empty() => sign_in(&app, email.as_str(), form.password, peer.ip()).await,
+        Ok(email) if !form.password.is_empty() => {
+            sign_in(&app, email.as_str(), form.password, peer.ip()).await
+        }
         Ok(_) => Err(ApiError::invalid("password", "obligatoire")),
         Err(_) => Err(ApiError::SignInRefused),
     };
     match result {
-        Ok(signed_in) => (jar.add(session_cookie(&app, signed_in.token)), Redirect::to(&next)).into_response(),
+        Ok(signed_in) => (
+            jar.add(session_cookie(&app, signed_in.token)),
+            Redirect::to(&next),
+        )
+            .into_response(),
         Err(err) => {
             let status = match err {
                 ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -80,10 +94,17 @@ async fn sign_in_submit(
                 _ => StatusCode::UNAUTHORIZED,
             };
             let message = match &err {
-                ApiError::Domain(domain::Error::Invalid { .. }) => "Saisissez votre mot de passe.".to_owned(),
+                ApiError::Domain(domain::Error::Invalid { .. }) => {
+                    "Saisissez votre mot de passe.".to_owned()
+                }
                 other => other.public_message(),
             };
-            render(&app, status, "login.html", context! { error => message, email => form.email, suite => next })
+            render(
+                &app,
+                status,
+                "login.html",
+                context! { error => message, email => form.email, suite => next },
+            )
         }
     }
 }

@@ -24,12 +24,17 @@ pub fn session_cookie(app: &AppState, token: String) -> Cookie<'static> {
         .same_site(SameSite::Lax)
         .secure(app.config.secure_cookies())
         .path("/")
-        .max_age(time::Duration::seconds(app.config.token_lifetime().as_secs() as i64))
+        .max_age(time::Duration::seconds(
+            app.config.token_lifetime().as_secs() as i64,
+        ))
         .build()
 }
 
 pub fn expired_cookie() -> Cookie<'static> {
-    Cookie::build((COOKIE, "")).path("/").max_age(time::Duration::ZERO).build()
+    Cookie::build((COOKIE, ""))
+        .path("/")
+        .max_age(time::Duration::ZERO)
+        .build()
 }
 
 /// The signed-in user of a page.
@@ -44,8 +49,14 @@ impl FromRequestParts<AppState> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
         let to_sign_in = || {
-            let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let query = form_urlencoded::Serializer::new(String::new()).append_pair("suite", next).finish();
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("suite", next)
+                .finish();
             Redirect::to(&format!("/connexion?{query}")).into_response()
         };
         let jar = CookieJar::from_headers(&parts.headers);
@@ -56,10 +67,22 @@ impl FromRequestParts<AppState> for PageUser {
             return Err(to_sign_in());
         };
         let user_id = actor.user_id.ok_or_else(to_sign_in)?;
-        let user = store::user_by_id(&app.db, actor.tenant_id, user_id).await.ok().flatten().ok_or_else(to_sign_in)?;
-        let organisation = directory::store::organisation_get(&app.db, &actor, OrganisationId::from_uuid(user.organisation_id))
+        let user = store::user_by_id(&app.db, actor.tenant_id, user_id)
             .await
-            .map_err(|_| to_sign_in())?;
-        Ok(Self { actor, user, organisation })
+            .ok()
+            .flatten()
+            .ok_or_else(to_sign_in)?;
+        let organisation = directory::store::organisation_get(
+            &app.db,
+            &actor,
+            OrganisationId::from_uuid(user.organisation_id),
+        )
+        .await
+        .map_err(|_| to_sign_in())?;
+        Ok(Self {
+            actor,
+            user,
+            organisation,
+        })
     }
 }

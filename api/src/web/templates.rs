@@ -30,7 +30,8 @@ impl Templates {
 
 /// Times are stored in UTC; pages and mails show them in French time.
 fn paris(raw: &str) -> Option<time::OffsetDateTime> {
-    let at = time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).ok()?;
+    let at =
+        time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).ok()?;
     // Central European Time with summer time: last Sunday of March to last Sunday of October.
     let year = at.year();
     let last_sunday = |month: time::Month| {
@@ -72,8 +73,14 @@ mod tests {
 
     #[test]
     fn dates_show_in_french_time() {
-        assert_eq!(datetime_fr("2026-01-15T09:30:00Z".into()), "15/01/2026 à 10h30");
-        assert_eq!(datetime_fr("2026-07-15T09:30:00Z".into()), "15/07/2026 à 11h30");
+        assert_eq!(
+            datetime_fr("2026-01-15T09:30:00Z".into()),
+            "15/01/2026 à 10h30"
+        );
+        assert_eq!(
+            datetime_fr("2026-07-15T09:30:00Z".into()),
+            "15/07/2026 à 11h30"
+        );
         assert_eq!(date_fr("2026-12-31T23:30:00Z".into()), "01/01/2027");
         assert_eq!(date_fr("pas une date".into()), "pas une date");
     }

@@ -1,0 +1,204 @@
+//! The mails, rendered from `web/templates/mails/<name>.txt` and `.html` (French). A mail never
+//! carries the referred person's name, birth date or contact: only the service, the urgency, the
+//! due date and a link to the page where a signed-in user may see more.
+
+use minijinja::{Value, context};
+
+use crate::{
+    AppState,
+    error::{ApiError, ApiResult},
+    notifications::RenderedMail,
+    web::templates::Templates,
+};
+
+impl AsRef<Templates> for AppState {
+    fn as_ref(&self) -> &Templates {
+        &self.templates
+    }
+}
+
+impl AsRef<Templates> for Templates {
+    fn as_ref(&self) -> &Templates {
+        self
+    }
+}
+
+fn render(
+    app: &impl AsRef<Templates>,
+    name: &str,
+    subject: String,
+    ctx: Value,
+) -> ApiResult<RenderedMail> {
+    let templates = app.as_ref();
+    let text = templates
+        .render(&format!("mails/{name}.txt"), ctx.clone())
+        .map_err(ApiError::internal)?;
+    let html = templates
+        .render(&format!("mails/{name}.html"), ctx)
+        .map_err(ApiError::internal)?;
+    Ok(RenderedMail {
+        subject,
+        text,
+        html,
+    })
+}
+
+/// A link as the HTML part shows it: minijinja escapes `/` (as `&#x2f;`), harmless but
+/// unreadable in a mail's source and in clients that show raw hrefs; a link with nothing to
+/// escape is passed as is.
+fn link_value(link: &str) -> Value {
+    if link.contains(['<', '>', '"', '\'', '&']) {
+        Value::from(link)
+    } else {
+        Value::from_safe_string(link.to_owned())
+    }
+}
+
+/// To a new user: the link to choose a password.
+pub fn invitation(
+    app: &impl AsRef<Templates>,
+    user_name: &str,
+    link: &str,
+) -> ApiResult<RenderedMail> {
+    render(
+        app,
+        "invitation",
+        "Votre compte Passerelle : choisissez votre mot de passe".into(),
+        context! { user_name, link => link_value(link) },
+    )
+}
+
+/// To the receiving organisation's mailbox (and the assignee).
+pub fn referral_created(
+    app: &impl AsRef<Templates>,
+    service_name: &str,
+    urgency_label: &str,
+    due_date_fr: &str,
+    link: &str,
+) -> ApiResult<RenderedMail> {
+    render(
+        app,
+        "referral_created",
+        format!("Nouvelle orientation pour « {service_name} »"),
+        context! { service_name, urgency_label, due_date_fr, link => link_value(link) },
+    )
+}
+
+/// To the sending agent.
+pub fn referral_status_changed(
+    app: &impl AsRef<Templates>,
+    service_name: &str,
+    status_label: &str,
+    link: &str,
+) -> ApiResult<RenderedMail> {
+    render(
+        app,
+        "referral_status_changed",
+        format!("Orientation vers « {service_name} » : {status_label}"),
+        context! { service_name, status_label, link => link_value(link) },
+    )
+}
+
+/// To the sending agent: the receiving service asks a question.
+pub fn referral_info_requested(
+    app: &impl AsRef<Templates>,
+    service_name: &str,
+    link: &str,
+) -> ApiResult<RenderedMail> {
+    render(
+        app,
+        "referral_info_requested",
+        format!("Orientation vers « {service_name} » : complément demandé"),
+        context! { service_name, link => link_value(link) },
+    )
+}
+
+/// To the receiving mailbox, before the due date.
+pub fn referral_reminder(
+    app: &impl AsRef<Templates>,
+    service_name: &str,
+    due_date_fr: &str,
+    link: &str,
+) -> ApiResult<RenderedMail> {
+    render(
+        app,
+        "referral_reminder",
+        format!("Rappel : orientation en attente pour « {service_name} »"),
+        context! { service_name, due_date_fr, link => link_value(link) },
+    )
+}
+
+/// To the receiving mailbox, on the due day.
+pub fn referral_overdue(
+    app: &impl AsRef<Templates>,
+    service_name: &str,
+    due_date_fr: &str,
+    link: &str,
+) -> ApiResult<RenderedMail> {
+    render(
+        app,
+        "referral_overdue",
+        format!("Échéance atteinte : orientation pour « {service_name} »"),
+        context! { service_name, due_date_fr, link => link_value(link) },
+    )
+}
+
+/// To the receiving organisation's admins and the tenant's coordinators.
+pub fn referral_escalation(
+    app: &impl AsRef<Templates>,
+    service_name: &str,
+    organisation_name: &str,
+    due_date_fr: &str,
+    working_days_late: i64,
+    link: &str,
+) -> ApiResult<RenderedMail> {
+    render(
+        app,
+        "referral_escalation",
+        format!("Orientation en retard pour « {service_name} » ({organisation_name})"),
+        context! { service_name, organisation_name, due_date_fr, working_days_late, link => link_value(link) },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mail_renders_with_its_link_and_service() {
+        let t = Templates::new().unwrap();
+        let link = "https://passerelle.example/orientations/0192";
+        let service = "Accès aux droits & <santé>";
+        let mails = [
+            invitation(&t, "Camille Agent", link).unwrap(),
+            referral_created(&t, service, "Urgente", "15/01/2027", link).unwrap(),
+            referral_status_changed(&t, service, "Acceptée", link).unwrap(),
+            referral_info_requested(&t, service, link).unwrap(),
+            referral_reminder(&t, service, "15/01/2027", link).unwrap(),
+            referral_overdue(&t, service, "15/01/2027", link).unwrap(),
+            referral_escalation(&t, service, "CAF d'Arras", "15/01/2027", 3, link).unwrap(),
+        ];
+        for (i, mail) in mails.iter().enumerate() {
+            for part in [&mail.subject, &mail.text, &mail.html] {
+                assert!(!part.contains("{{"), "mail {i}: {part}");
+                assert!(!part.contains("{%"), "mail {i}: {part}");
+            }
+            assert!(mail.text.contains(link), "mail {i}: {}", mail.text);
+            assert!(mail.html.contains(link), "mail {i}: {}", mail.html);
+            assert!(mail.text.starts_with("Bonjour"), "mail {i}: {}", mail.text);
+            if i > 0 {
+                assert!(mail.subject.contains(service), "mail {i}");
+                assert!(mail.text.contains(service), "mail {i}: {}", mail.text);
+                // HTML escaping applies to the HTML part only.
+                assert!(
+                    mail.html.contains("Accès aux droits &amp; &lt;santé&gt;"),
+                    "mail {i}: {}",
+                    mail.html
+                );
+            }
+        }
+        assert!(mails[0].text.contains("Camille Agent"));
+        assert!(mails[6].text.contains("3 jour(s) ouvré(s)"));
+        assert!(mails[1].text.contains("15/01/2027") && mails[1].text.contains("Urgente"));
+    }
+}
