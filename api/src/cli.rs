@@ -105,7 +105,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => {
             if config.jwt_secret.is_none() {
-                config.jwt_secret = Some(Secret::new(random_secret()));
+                config.jwt_secret = Some(demo_secret()?);
             }
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
@@ -135,6 +135,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The demo's signing key, kept under `./data/` so that sessions survive a restart of the demo.
+fn demo_secret() -> anyhow::Result<Secret> {
+    let path = std::path::Path::new("data/demo-jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(Secret::new(existing.trim()));
+    }
+    let secret = random_secret();
+    std::fs::create_dir_all("data")?;
+    std::fs::write(path, &secret)?;
+    Ok(Secret::new(secret))
+}
+
 async fn serve(config: Config, db: sea_orm::DatabaseConnection) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -143,16 +157,28 @@ async fn serve(config: Config, db: sea_orm::DatabaseConnection) -> anyhow::Resul
     let state = AppState::new(db, config, Clock::default())?;
     let (stop_worker, stopped) = tokio::sync::watch::channel(false);
     let worker = if state.config.worker {
-        Some(crate::notifications::worker::spawn(state.clone(), stopped)?)
+        Some(crate::notifications::worker::spawn(
+            state.clone(),
+            stopped.clone(),
+        )?)
     } else {
         None
     };
+    // Reminders, overdue notices and escalations: safe to run on every replica.
+    let tick = std::time::Duration::from_secs(state.config.deadline_tick_secs.max(1));
+    let deadlines = state
+        .config
+        .worker
+        .then(|| crate::referrals::deadlines::spawn(state.clone(), tick, stopped));
     let served = crate::serve(listener, state, crate::app::shutdown_signal()).await;
     // The worker finishes the mails it is sending; a mail claimed but not sent waits for its
     // lease to expire and goes out from the next run.
     let _ = stop_worker.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;
+    }
+    if let Some(deadlines) = deadlines {
+        let _ = deadlines.await;
     }
     served
 }

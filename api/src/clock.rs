@@ -15,8 +15,19 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// Now, to the microsecond: PostgreSQL keeps no more, and a time that does not survive a
+    /// round trip would break keyset cursors and equality checks.
     pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc() + time::Duration::seconds(self.offset.load(Ordering::Relaxed))
+        let now = OffsetDateTime::now_utc()
+            + time::Duration::seconds(self.offset.load(Ordering::Relaxed));
+        now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(now)
+    }
+
+    /// Moves the clock so that `now()` is `at` (tests travel to a given working day).
+    pub fn travel_to(&self, at: OffsetDateTime) {
+        let offset = at - OffsetDateTime::now_utc();
+        self.offset.store(offset.whole_seconds(), Ordering::Relaxed);
     }
 
     pub fn advance(&self, by: time::Duration) {

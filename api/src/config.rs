@@ -152,6 +152,15 @@ pub struct Config {
         global = true
     )]
     pub worker: bool,
+
+    /// Seconds between two passes of the deadline scheduler (reminders, overdue, escalation).
+    #[arg(
+        long,
+        env = "PASSERELLE_DEADLINE_TICK_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub deadline_tick_secs: u64,
 }
 
 impl Config {
@@ -173,6 +182,7 @@ impl Config {
             mail_backoff_max_ms: 3_600_000,
             mail_lease_secs: 60,
             worker: true,
+            deadline_tick_secs: 60,
         }
     }
 

@@ -109,6 +109,7 @@ async fn create_tenant_in(
         id: Set(id.as_uuid()),
         name: Set(Name::parse("tenant", name)?.as_str().to_owned()),
         created_at: Set(now),
+        ..Default::default()
     })
     .exec(db)
     .await?;

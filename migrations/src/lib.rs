@@ -12,6 +12,7 @@ mod m20261123_200000_create_notifications;
 mod m20261123_200100_create_invitations;
 mod m20261123_201000_create_people_and_consents;
 mod m20261123_201100_create_referrals;
+mod m20261123_203000_add_deadline_stages;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_200100_create_invitations::Migration),
             Box::new(m20261123_201000_create_people_and_consents::Migration),
             Box::new(m20261123_201100_create_referrals::Migration),
+            Box::new(m20261123_203000_add_deadline_stages::Migration),
         ]
     }
 }

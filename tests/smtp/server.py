@@ -54,8 +54,6 @@ class Handler:
         tmp = os.path.join(self.directory, f".{name}.tmp")
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(record, f, ensure_ascii=False)
-            f.flush()
-            os.fsync(f.fileno())
         # Renamed only when complete: a reader never sees half a message.
         os.rename(tmp, os.path.join(self.directory, f"{name}.json"))
         return "250 Message accepted for delivery"

@@ -51,7 +51,7 @@ impl TestApp {
             .graphql(
                 Some(&admin.token),
                 "mutation($i: CreateOrganisationInput!) { createOrganisation(input: $i) { id } }",
-                json!({ "i": { "name": name, "kind": kind, "backOfficeEmail": format!("bo@{}.test", name.len()) } }),
+                json!({ "i": { "name": name, "kind": kind, "backOfficeEmail": mailbox_of(name) } }),
             )
             .await;
         ok(&body)["createOrganisation"]["id"]
@@ -108,6 +108,17 @@ impl TestApp {
             token: self.login(email, PASSWORD).await,
         }
     }
+}
+
+/// The back-office mailbox the fixtures give an organisation: `bo@<name in lower-case letters
+/// and digits>.test`.
+pub fn mailbox_of(name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_lowercase();
+    format!("bo@{slug}.test")
 }
 
 /// The `data` of a response that must have no errors.

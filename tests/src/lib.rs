@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+pub mod browser;
 pub mod fixtures;
 pub mod smtp;
 pub mod territory;

@@ -75,6 +75,11 @@ async fn the_whole_story_to_right_opened(app: TestApp) {
         t.caf.organisation_id.as_str()
     );
     assert_eq!(created["overdue"], false);
+    assert_eq!(
+        app.count("notifications").await,
+        1,
+        "the CAF's mailbox is told, in the same transaction"
+    );
 
     let seen = app.read_referral(&t.caf, id).await;
     assert_eq!(
@@ -343,6 +348,11 @@ async fn referrals_need_a_valid_consent_naming_the_receiver(app: TestApp) {
     );
     assert_eq!(app.count("referrals").await, 0, "nothing was written");
     assert_eq!(app.count("referral_events").await, 0);
+    assert_eq!(
+        app.count("notifications").await,
+        0,
+        "a refused referral leaves no mail in the outbox"
+    );
 }
 
 async fn withdrawal_cancels_and_hides_the_identity(app: TestApp) {

@@ -29,6 +29,10 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
     pub closed_at: Option<TimeDateTimeWithTimeZone>,
+    /// When each deadline stage was sent: set once, by whichever replica got there first.
+    pub reminded_at: Option<TimeDateTimeWithTimeZone>,
+    pub overdue_notified_at: Option<TimeDateTimeWithTimeZone>,
+    pub escalated_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,10 @@ pub struct Model {
     pub id: Uuid,
     pub name: String,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// Working days before the due date when the receiver is reminded.
+    pub reminder_days_before: i32,
+    /// Working days after the due date when the referral is escalated.
+    pub escalation_days_after: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

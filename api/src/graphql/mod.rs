@@ -25,6 +25,7 @@ pub struct QueryRoot(
     crate::notifications::graphql::NotificationsQuery,
     people::graphql::PeopleQuery,
     referrals::graphql::ReferralsQuery,
+    referrals::settings::SettingsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +36,7 @@ pub struct MutationRoot(
     people::graphql::PeopleMutation,
     consents::graphql::ConsentsMutation,
     referrals::graphql::ReferralsMutation,
+    referrals::settings::SettingsMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -26,7 +26,7 @@ use crate::{
 };
 
 /// Mails sent at once by one worker (each on a pooled SMTP connection).
-const CONCURRENCY: usize = 8;
+const CONCURRENCY: usize = 16;
 /// `last_error` keeps this many characters.
 const ERROR_CHARS: usize = 500;
 

@@ -201,6 +201,9 @@ fn new_referral(
         created_at: now,
         updated_at: now,
         closed_at: None,
+        reminded_at: None,
+        overdue_notified_at: None,
+        escalated_at: None,
     }
 }
 

@@ -1,0 +1,438 @@
+//! The pages in a real headless Chromium: signing in and out, the agent who records a person,
+//! their consent and refers them, and the back office that works its inbox to the end. Each test
+//! starts its own chromedriver and Chromium (see `passerelle_tests::browser`); assertions are on
+//! what a user sees — the page's text and its address.
+
+use passerelle_tests::{Backend, PASSWORD, TestApp, browser::Browser, ok};
+use serde_json::Value;
+
+/// The texts of the timeline's entries, in page order.
+async fn timeline(browser: &Browser) -> Vec<String> {
+    let mut entries = Vec::new();
+    for item in browser.find_all("#historique > li").await {
+        entries.push(item.text().await.expect("timeline entry text"));
+    }
+    entries
+}
+
+/// The referral id of a page `/orientations/<id>`.
+fn referral_id(path: &str) -> Option<&str> {
+    path.strip_prefix("/orientations/")
+        .filter(|rest| rest.len() == 36 && !rest.contains('/'))
+}
+
+/// The person id of a page `/personnes/<id>`.
+fn person_id(path: &str) -> Option<&str> {
+    path.strip_prefix("/personnes/")
+        .filter(|rest| rest.len() == 36 && !rest.contains('/'))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_shows_the_home_page_and_a_wrong_password_is_refused_in_french() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let t0 = std::time::Instant::now();
+    let t = app.with_territory("Arras").await;
+    eprintln!("territory {:?}", t0.elapsed());
+    let browser = Browser::start(&app.url).await;
+    eprintln!("browser {:?}", t0.elapsed());
+
+    // The sign-in page is a plain form: no script, a POST to /connexion.
+    browser.open("/connexion").await;
+    assert_eq!(browser.text("h1").await, "Connexion à Passerelle");
+    assert!(
+        browser.find_all("script").await.is_empty(),
+        "the pages need no JavaScript"
+    );
+    let form = browser.find("form[action='/connexion']").await;
+    assert_eq!(
+        form.attr("method").await.expect("method").as_deref(),
+        Some("post")
+    );
+
+    browser.sign_in(&t.agent.email, PASSWORD).await;
+    browser.wait_for_path("/").await;
+    assert_eq!(
+        browser.text("h1").await,
+        format!("Bonjour {}", t.agent.email)
+    );
+    assert!(
+        browser
+            .text("header")
+            .await
+            .contains("France Services Arras"),
+        "the header names the user's organisation"
+    );
+    assert!(browser.find_all("script").await.is_empty());
+
+    // Signing out leads back to the sign-in page, and the session is gone.
+    browser.click_button("header", "Se déconnecter").await;
+    browser.wait_for_path("/connexion").await;
+    browser.open("/").await;
+    browser.wait_for_path("/connexion").await;
+    assert_eq!(browser.path().await, "/connexion?suite=%2F");
+
+    // A wrong password: refused in French, on the same address, the e-mail kept.
+    browser.open("/connexion").await;
+    browser
+        .sign_in(&t.agent.email, "pas le bon mot de passe")
+        .await;
+    let alert = browser.text("#erreur-connexion").await;
+    assert!(
+        alert.contains("Adresse e-mail ou mot de passe incorrect."),
+        "the alert says: {alert}"
+    );
+    assert_eq!(
+        browser
+            .find("#erreur-connexion")
+            .await
+            .attr("role")
+            .await
+            .expect("role")
+            .as_deref(),
+        Some("alert")
+    );
+    assert_eq!(browser.path().await, "/connexion");
+    assert_eq!(
+        browser
+            .find("#email")
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
+        Some(t.agent.email.as_str())
+    );
+    assert!(!browser.body_text().await.contains("Bonjour"));
+
+    // A page that needs a session sends to the sign-in page, and back to it after signing in.
+    browser.open("/orientations/recues").await;
+    browser.wait_for_path("/connexion").await;
+    assert_eq!(
+        browser.path().await,
+        "/connexion?suite=%2Forientations%2Frecues"
+    );
+    browser.sign_in(&t.caf.email, PASSWORD).await;
+    browser.wait_for_path("/orientations/recues").await;
+    assert_eq!(browser.text("h1").await, "Orientations reçues");
+    assert!(browser.body_text().await.contains("Aucune orientation."));
+
+    eprintln!("done {:?}", t0.elapsed());
+    let shot = browser.screenshot("browser-sign-in").await;
+    println!("screenshot: {}", shot.display());
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_refers_a_person() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let t = app.with_territory("Arras").await;
+    let browser = Browser::start(&app.url).await;
+
+    browser.open("/personnes").await;
+    browser.wait_for_path("/connexion").await;
+    browser.sign_in(&t.agent.email, PASSWORD).await;
+    browser.wait_for_path("/personnes").await;
+    assert_eq!(browser.text("h1").await, "Personnes accompagnées");
+    assert!(
+        browser
+            .body_text()
+            .await
+            .contains("Aucune personne trouvée.")
+    );
+
+    // A new person.
+    let form = "#form-person";
+    assert!(
+        browser
+            .text(form)
+            .await
+            .contains("Enregistrer une nouvelle personne")
+    );
+    browser.fill("#person-lastName", "Dupont").await;
+    browser.fill("#person-firstName", "Élodie").await;
+    browser.set_value("#person-birthDate", "1984-07-02").await;
+    browser.click_button(form, "Enregistrer la personne").await;
+    let person_path = browser
+        .wait_for_path_matching("the new person's page", |p| person_id(p).is_some())
+        .await;
+    assert_eq!(browser.text("h1").await, "Élodie Dupont");
+    let page = browser.body_text().await;
+    assert!(page.contains("La personne a été enregistrée."), "{page}");
+    assert!(page.contains("02/07/1984"), "{page}");
+    assert!(browser.find_all("#doublons").await.is_empty());
+    assert!(page.contains("Aucun consentement enregistré"), "{page}");
+
+    // Her consent, naming the CAF only.
+    let caf_box = format!("#recipient-{}", t.caf.organisation_id);
+    browser
+        .click(&format!("label[for='recipient-{}']", t.caf.organisation_id))
+        .await;
+    assert!(
+        browser
+            .find(&caf_box)
+            .await
+            .is_selected()
+            .await
+            .expect("checked")
+    );
+    browser
+        .fill("#consent-purposes", "Ouverture de droits")
+        .await;
+    browser
+        .fill("#consent-dataCategories", "Identité\nRessources")
+        .await;
+    browser
+        .click_button("#form-consent", "Enregistrer le consentement")
+        .await;
+    browser
+        .wait_for_text("Le consentement a été enregistré.")
+        .await;
+    assert_eq!(
+        browser.path().await,
+        format!("{person_path}?fait=consentement")
+    );
+    let consent_row = browser.text("#contenu .fr-table tbody tr").await;
+    assert!(
+        consent_row.contains("VALIDE")
+            && consent_row.contains("CAF Arras")
+            && !consent_row.contains("CPAM")
+            && consent_row.contains("Ouverture de droits")
+            && consent_row.contains("Identité, Ressources"),
+        "the consent row says: {consent_row}"
+    );
+
+    // The referral, urgent, to the CAF's service.
+    browser
+        .click_button("main", "Orienter cette personne")
+        .await;
+    browser.wait_for_path("/orientations/nouvelle").await;
+    assert_eq!(browser.text("h1").await, "Orienter Élodie Dupont");
+    let caf_radio = browser.find(&format!("#service-{}", t.caf_service)).await;
+    let value = caf_radio.attr("value").await.expect("value").unwrap();
+    let (service, consent) = value.split_once('|').expect("service|consent");
+    assert_eq!(service, t.caf_service);
+    assert_eq!(consent.len(), 36, "the radio carries the consent: {value}");
+    let cpam_radio = browser.find(&format!("#service-{}", t.cpam_service)).await;
+    assert!(
+        !cpam_radio.is_enabled().await.expect("enabled"),
+        "the consent does not name the CPAM"
+    );
+    browser
+        .click(&format!("label[for='service-{}']", t.caf_service))
+        .await;
+    assert!(caf_radio.is_selected().await.expect("selected"));
+    browser
+        .fill(
+            "#referral-motive",
+            "Séparation récente : ouvrir les droits au RSA",
+        )
+        .await;
+    browser.click("label[for='urgency-urgent']").await;
+    browser
+        .click_button("#form-referral", "Envoyer l'orientation")
+        .await;
+    let referral_path = browser
+        .wait_for_path_matching("the referral's page", |p| referral_id(p).is_some())
+        .await;
+    assert_eq!(browser.text("h1").await, "Ouverture de droits RSA");
+    assert_eq!(browser.content("#statut").await, "Envoyée");
+    let lead = browser.content(".fr-text--lead").await;
+    assert!(lead.contains("Urgent"), "the badges say: {lead}");
+    let page = browser.body_text().await;
+    assert!(page.contains("L'orientation a été envoyée."), "{page}");
+    assert!(page.contains("CAF Arras"), "{page}");
+    assert!(
+        page.contains("Séparation récente : ouvrir les droits au RSA"),
+        "{page}"
+    );
+    let entries = timeline(&browser).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(
+        entries[0].starts_with("Orientation envoyée") && entries[0].contains(&t.agent.email),
+        "{entries:?}"
+    );
+    assert!(
+        browser.find_all("#action-annuler").await.len() == 1,
+        "the sender may cancel"
+    );
+    assert!(browser.find_all("#action-accepter").await.is_empty());
+
+    // It is in the agent's sent referrals.
+    browser
+        .click_button("nav.fr-nav", "Orientations envoyées")
+        .await;
+    browser.wait_for_path("/orientations/envoyees").await;
+    let link = browser.find(&format!("a[href='{referral_path}']")).await;
+    assert_eq!(link.text().await.expect("link"), "Ouverture de droits RSA");
+    let row = browser.content("tbody tr").await;
+    assert!(
+        row.contains("Urgent") && row.contains("CAF Arras") && row.contains("Envoyée"),
+        "the row says: {row}"
+    );
+
+    // The same person again, written differently: recorded, with a warning.
+    browser.click_button("nav.fr-nav", "Personnes").await;
+    browser.wait_for_path("/personnes").await;
+    browser.fill("#person-lastName", "DUPONT").await;
+    browser.fill("#person-firstName", "elodie").await;
+    browser.set_value("#person-birthDate", "1984-07-02").await;
+    browser.click_button(form, "Enregistrer la personne").await;
+    let second_path = browser
+        .wait_for_path_matching("the second person's page", |p| {
+            person_id(p).is_some() && p != person_path
+        })
+        .await;
+    assert_ne!(second_path, person_path);
+    let warning = browser.text("#doublons").await;
+    assert!(
+        warning.contains("Doublon possible") && warning.contains("Élodie Dupont (02/07/1984)"),
+        "the warning says: {warning}"
+    );
+    let first = browser.find("#doublons a").await;
+    assert_eq!(
+        first.attr("href").await.expect("href").as_deref(),
+        Some(person_path.as_str())
+    );
+
+    let shot = browser.screenshot("browser-agent").await;
+    println!("screenshot: {}", shot.display());
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_back_office_works_the_inbox() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let t = app.with_territory("Arras").await;
+    let person = app
+        .create_person(&t.agent, "Élodie", "Dupont", "1984-07-02")
+        .await;
+    let consent = app
+        .record_consent(&t.agent, &person, &[&t.caf.organisation_id], None)
+        .await;
+    let sent = |body: Value| {
+        ok(&body)["createReferral"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let id = sent(
+        app.send_referral(&t.agent, &person, &consent, &t.caf_service, "STANDARD")
+            .await,
+    );
+    let stale = sent(
+        app.send_referral(&t.agent, &person, &consent, &t.caf_service, "URGENT")
+            .await,
+    );
+
+    let browser = Browser::start(&app.url).await;
+    browser
+        .open("/connexion?suite=%2Forientations%2Frecues")
+        .await;
+    browser.sign_in(&t.caf.email, PASSWORD).await;
+    browser.wait_for_path("/orientations/recues").await;
+    assert_eq!(browser.text("h1").await, "Orientations reçues");
+    let rows = browser.find_all("tbody tr").await;
+    assert_eq!(rows.len(), 2, "both referrals are in the inbox");
+    let inbox = browser.content("tbody").await;
+    assert!(
+        inbox.contains("France Services Arras") && inbox.contains("Envoyée"),
+        "{inbox}"
+    );
+
+    // Open it: the CAF sees who is referred and why.
+    browser
+        .click(&format!("a[href='/orientations/{id}']"))
+        .await;
+    browser.wait_for_path(&format!("/orientations/{id}")).await;
+    assert_eq!(browser.content("#statut").await, "Envoyée");
+    let who = browser.text("#personne").await;
+    assert!(
+        who.contains("Élodie Dupont") && who.contains("02/07/1984"),
+        "{who}"
+    );
+    assert_eq!(
+        browser.text("#motif").await,
+        "Droits RSA à ouvrir après une séparation"
+    );
+
+    browser
+        .click_button("#action-accuser-reception", "Accuser réception")
+        .await;
+    browser.wait_for_text("C'est enregistré.").await;
+    assert_eq!(browser.content("#statut").await, "Prise en compte");
+
+    browser.click_button("#action-accepter", "Accepter").await;
+    browser.wait_for_path(&format!("/orientations/{id}")).await;
+    assert_eq!(browser.content("#statut").await, "Acceptée");
+    assert!(browser.find_all("#action-accepter").await.is_empty());
+
+    browser
+        .find("#outcome")
+        .await
+        .select_by_label("Droit ouvert")
+        .await
+        .expect("choose the outcome");
+    browser
+        .fill("#complete-comment", "RSA ouvert au 1er du mois")
+        .await;
+    browser.click_button("#action-cloturer", "Clôturer").await;
+    browser.wait_for_path(&format!("/orientations/{id}")).await;
+    assert_eq!(browser.content("#statut").await, "Terminée");
+    let page = browser.body_text().await;
+    assert!(page.contains("Suite donnée\nDroit ouvert"), "{page}");
+    assert!(
+        browser.find_all("form[id^='action-']").await.len() == 1,
+        "only a comment remains possible on a closed referral"
+    );
+    let entries = timeline(&browser).await;
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    let expected = [
+        "Orientation envoyée",
+        "Prise en compte — Prise en compte",
+        "Acceptation — Acceptée",
+        "Clôture — Terminée",
+    ];
+    for (entry, start) in entries.iter().zip(expected) {
+        assert!(
+            entry.starts_with(start),
+            "timeline {entries:?}, expected {expected:?}"
+        );
+    }
+    assert!(entries[3].contains("RSA ouvert au 1er du mois"));
+    assert!(entries[1..].iter().all(|e| e.contains(&t.caf.email)));
+
+    // A stale form: the page is at version 1, someone acknowledges meanwhile, then « Accepter »
+    // is refused in French and nothing changes.
+    browser.open(&format!("/orientations/{stale}")).await;
+    assert_eq!(browser.content("#statut").await, "Envoyée");
+    let acknowledged = app
+        .act(&t.caf, "acknowledgeReferral", &stale, "expectedVersion: 1")
+        .await;
+    assert_eq!(ok(&acknowledged)["r"]["version"], 2);
+    browser.click_button("#action-accepter", "Accepter").await;
+    browser
+        .wait_for_text("L'orientation a changé entre-temps : rechargez-la avant d'agir.")
+        .await;
+    let alert = browser.text("main [role='alert']").await;
+    assert_eq!(
+        alert,
+        "L'orientation a changé entre-temps : rechargez-la avant d'agir."
+    );
+    assert_eq!(browser.content("#statut").await, "Prise en compte");
+    assert_eq!(timeline(&browser).await.len(), 2);
+    let now = app.read_referral(&t.caf, &stale).await;
+    assert_eq!(
+        (
+            &ok(&now)["referral"]["status"],
+            &ok(&now)["referral"]["version"]
+        ),
+        (&Value::from("ACKNOWLEDGED"), &Value::from(2)),
+        "the stale form changed nothing"
+    );
+
+    // Back to the finished one for the screenshot.
+    browser.open(&format!("/orientations/{id}")).await;
+    let shot = browser.screenshot("browser-back-office").await;
+    println!("screenshot: {}", shot.display());
+    browser.close().await;
+}
