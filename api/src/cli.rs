@@ -101,7 +101,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
-            serve(config, db).await
+            serve(AppState::new(db, config, Clock::default())?).await
         }
         Command::Demo => {
             if config.jwt_secret.is_none() {
@@ -109,9 +109,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
-            let accounts = demo::seed(&db).await?;
-            print!("{}", demo::banner(&config.public_url(), accounts));
-            serve(config, db).await
+            let state = AppState::new(db, config, Clock::default())?;
+            let accounts = demo::seed(&state).await?;
+            print!("{}", demo::banner(&state.config.public_url(), accounts));
+            serve(state).await
         }
         Command::Admin(AdminCommand::Bootstrap {
             tenant,
@@ -149,12 +150,12 @@ fn demo_secret() -> anyhow::Result<Secret> {
     Ok(Secret::new(secret))
 }
 
-async fn serve(config: Config, db: sea_orm::DatabaseConnection) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.bind)
+async fn serve(state: AppState) -> anyhow::Result<()> {
+    let bind = state.config.bind;
+    let listener = tokio::net::TcpListener::bind(bind)
         .await
-        .with_context(|| format!("binding {}", config.bind))?;
-    tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url(), "listening");
-    let state = AppState::new(db, config, Clock::default())?;
+        .with_context(|| format!("binding {bind}"))?;
+    tracing::info!(address = %listener.local_addr()?, public_url = %state.config.public_url(), "listening");
     let (stop_worker, stopped) = tokio::sync::watch::channel(false);
     let worker = if state.config.worker {
         Some(crate::notifications::worker::spawn(

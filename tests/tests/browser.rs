@@ -30,11 +30,8 @@ fn person_id(path: &str) -> Option<&str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_shows_the_home_page_and_a_wrong_password_is_refused_in_french() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let t0 = std::time::Instant::now();
     let t = app.with_territory("Arras").await;
-    eprintln!("territory {:?}", t0.elapsed());
     let browser = Browser::start(&app.url).await;
-    eprintln!("browser {:?}", t0.elapsed());
 
     // The sign-in page is a plain form: no script, a POST to /connexion.
     browser.open("/connexion").await;
@@ -116,7 +113,6 @@ async fn sign_in_shows_the_home_page_and_a_wrong_password_is_refused_in_french()
     assert_eq!(browser.text("h1").await, "Orientations reçues");
     assert!(browser.body_text().await.contains("Aucune orientation."));
 
-    eprintln!("done {:?}", t0.elapsed());
     let shot = browser.screenshot("browser-sign-in").await;
     println!("screenshot: {}", shot.display());
     browser.close().await;

@@ -1,5 +1,7 @@
 //! The demo territory, and the bootstrap of a first tenant from the command line.
 
+mod story;
+
 use domain::{
     Actor, Email, Name, OrganisationId, OrganisationKind, Password, ResponseDays, Role, Roles,
     TenantId,
@@ -313,14 +315,16 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
 ];
 
-/// Seeds the demo territories unless they are already there. Returns the accounts to print.
-pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<&'static [DemoAccount]> {
+/// Seeds the demo territories, and a few referrals, unless they are already there. Returns
+/// the accounts to print.
+pub async fn seed(app: &crate::AppState) -> anyhow::Result<&'static [DemoAccount]> {
     let exists = tenant::Entity::find()
         .filter(tenant::Column::Name.eq(DEMO_TENANT))
-        .one(db)
+        .one(&app.db)
         .await?;
     if exists.is_none() {
-        seed_all(db).await.map_err(ApiError::into_anyhow)?;
+        seed_all(&app.db).await.map_err(ApiError::into_anyhow)?;
+        story::play(app).await.map_err(ApiError::into_anyhow)?;
     }
     Ok(DEMO_ACCOUNTS)
 }
