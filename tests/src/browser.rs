@@ -187,12 +187,18 @@ impl Browser {
         }
     }
 
-    /// Waits until the current page's path (without the query) is `path`.
+    /// Waits until the current page's address is `path`: compared with the query when `path`
+    /// has one (`/orientations/…?fait=accepter`), without it otherwise.
     pub async fn wait_for_path(&self, path: &str) {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let url = self.client.current_url().await.expect("current URL");
-            if url.path() == path {
+            let here = if path.contains('?') {
+                format!("{}?{}", url.path(), url.query().unwrap_or_default())
+            } else {
+                url.path().to_owned()
+            };
+            if here == path {
                 return;
             }
             assert!(

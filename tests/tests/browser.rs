@@ -181,15 +181,14 @@ async fn the_agent_refers_a_person() {
         .click_button("#form-consent", "Enregistrer le consentement")
         .await;
     browser
+        .wait_for_path(&format!("{person_path}?fait=consentement"))
+        .await;
+    browser
         .wait_for_text("Le consentement a été enregistré.")
         .await;
-    assert_eq!(
-        browser.path().await,
-        format!("{person_path}?fait=consentement")
-    );
-    let consent_row = browser.text("#contenu .fr-table tbody tr").await;
+    let consent_row = browser.content("#contenu .fr-table tbody tr").await;
     assert!(
-        consent_row.contains("VALIDE")
+        consent_row.contains("Valide")
             && consent_row.contains("CAF Arras")
             && !consent_row.contains("CPAM")
             && consent_row.contains("Ouverture de droits")
@@ -354,11 +353,16 @@ async fn the_back_office_works_the_inbox() {
     browser
         .click_button("#action-accuser-reception", "Accuser réception")
         .await;
-    browser.wait_for_text("C'est enregistré.").await;
+    browser
+        .wait_for_path(&format!("/orientations/{id}?fait=accuser-reception"))
+        .await;
+    assert!(browser.body_text().await.contains("C'est enregistré."));
     assert_eq!(browser.content("#statut").await, "Prise en compte");
 
     browser.click_button("#action-accepter", "Accepter").await;
-    browser.wait_for_path(&format!("/orientations/{id}")).await;
+    browser
+        .wait_for_path(&format!("/orientations/{id}?fait=accepter"))
+        .await;
     assert_eq!(browser.content("#statut").await, "Acceptée");
     assert!(browser.find_all("#action-accepter").await.is_empty());
 
@@ -372,7 +376,9 @@ async fn the_back_office_works_the_inbox() {
         .fill("#complete-comment", "RSA ouvert au 1er du mois")
         .await;
     browser.click_button("#action-cloturer", "Clôturer").await;
-    browser.wait_for_path(&format!("/orientations/{id}")).await;
+    browser
+        .wait_for_path(&format!("/orientations/{id}?fait=cloturer"))
+        .await;
     assert_eq!(browser.content("#statut").await, "Terminée");
     let page = browser.body_text().await;
     assert!(page.contains("Suite donnée\nDroit ouvert"), "{page}");
@@ -407,7 +413,7 @@ async fn the_back_office_works_the_inbox() {
     assert_eq!(ok(&acknowledged)["r"]["version"], 2);
     browser.click_button("#action-accepter", "Accepter").await;
     browser
-        .wait_for_text("L'orientation a changé entre-temps : rechargez-la avant d'agir.")
+        .wait_for_path(&format!("/orientations/{stale}/accepter"))
         .await;
     let alert = browser.text("main [role='alert']").await;
     assert_eq!(

@@ -9,7 +9,8 @@ use time::macros::datetime;
 
 on_both_backends!(
     stages_follow_the_working_day_calendar,
-    thresholds_are_per_tenant
+    thresholds_are_per_tenant,
+    the_clock_stops_while_waiting_for_information
 );
 
 async fn outbox(app: &TestApp, referral: &str) -> Vec<(String, String)> {
@@ -218,4 +219,71 @@ async fn thresholds_are_per_tenant(app: TestApp) {
             ..Sent::default()
         }
     );
+}
+
+async fn the_clock_stops_while_waiting_for_information(app: TestApp) {
+    // Monday 30 November 2026: a standard referral (10 working days) is due Monday 14 December.
+    app.state.clock.travel_to(datetime!(2026-11-30 09:00 UTC));
+    let t = app.with_territory("Arras").await;
+    let person = app
+        .create_person(&t.agent, "Jean", "Martin", "1970-01-15")
+        .await;
+    let consent = app
+        .record_consent(&t.agent, &person, &[&t.caf.organisation_id], None)
+        .await;
+    let body = app
+        .send_referral(&t.agent, &person, &consent, &t.caf_service, "STANDARD")
+        .await;
+    let id = ok(&body)["createReferral"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        ok(&body)["createReferral"]["dueAt"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-14T09:00"),
+        "{body}"
+    );
+
+    // Wednesday 2 December: information requested, 8 working days remain.
+    app.state.clock.travel_to(datetime!(2026-12-02 10:00 UTC));
+    app.act(
+        &t.caf,
+        "requestReferralInfo",
+        &id,
+        r#"question: "Justificatif de domicile ?""#,
+    )
+    .await;
+    // Long after the due date, a referral waiting for information is not overdue...
+    app.state.clock.travel_to(datetime!(2026-12-21 10:00 UTC));
+    let seen = app.read_referral(&t.caf, &id).await;
+    assert_eq!(
+        ok(&seen)["referral"]["overdue"],
+        false,
+        "the clock is stopped"
+    );
+    assert_eq!(
+        run_once(&app.state).await.map_err(|e| e.code()).unwrap(),
+        Sent::default(),
+        "and nothing is chased"
+    );
+    // ...and the answer restarts it with the 8 days left: from Monday 21 December, skipping
+    // Christmas, a weekend and New Year's Day, that is Monday 4 January 2027.
+    let r = app
+        .act(
+            &t.agent,
+            "provideReferralInfo",
+            &id,
+            r#"answer: "Transmis""#,
+        )
+        .await;
+    assert!(
+        ok(&r)["r"]["dueAt"]
+            .as_str()
+            .unwrap()
+            .starts_with("2027-01-04T09:00"),
+        "{r}"
+    );
+    assert_eq!(ok(&r)["r"]["overdue"], false);
 }
