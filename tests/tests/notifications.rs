@@ -550,7 +550,8 @@ async fn the_local_mailbox_shows_every_mail(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(mail.status(), 200);
-    let mail = mail.text().await.unwrap();
+    // minijinja escapes `/` in HTML; a browser shows it as a slash.
+    let mail = mail.text().await.unwrap().replace("&#x2f;", "/");
     assert!(mail.contains(&format!("{}/invitation/", app.url)), "{mail}");
     assert!(mail.contains("camille@arras.test"));
 }

@@ -172,5 +172,6 @@ pub async fn withdraw_consent(
             .await?;
     }
     txn.commit().await?;
+    app.mail_wake.notify_one();
     store::consent_get(&app.db, actor, id).await
 }

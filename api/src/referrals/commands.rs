@@ -160,6 +160,7 @@ pub async fn create_referral(
     store::event_insert(&txn, event(actor, &model, "CREATE", None, None, now)).await?;
     notify::created(app, &txn, &model, &service).await?;
     txn.commit().await?;
+    app.mail_wake.notify_one();
     Ok(model)
 }
 
@@ -410,6 +411,7 @@ pub async fn transition(
     }
     notify::changed(app, &txn, &next, from, party).await?;
     txn.commit().await?;
+    app.mail_wake.notify_one();
     Ok(next)
 }
 

@@ -205,6 +205,7 @@ async fn send_stage(
     .exec(&txn)
     .await?;
     txn.commit().await?;
+    app.mail_wake.notify_one();
     Ok(true)
 }
 
