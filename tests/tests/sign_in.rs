@@ -26,7 +26,7 @@ async fn login_then_me(app: TestApp) {
     let login = app
         .graphql(
             None,
-            "mutation { login(email: \"ADMIN@arras.test \", password: \"correct horse battery staple\") { accessToken expiresAt user { id } } }",
+            "mutation { login(email: \"ADMIN@arras.test \", password: \"correct horse battery staple\") { accessToken expiresAt user { id organisation { id } } } }",
             json!({}),
         )
         .await;

@@ -46,8 +46,18 @@ impl User {
         self.0.active
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
-        directory::loaders::organisation(ctx, OrganisationId::from_uuid(self.0.organisation_id))
-            .await
+        let id = OrganisationId::from_uuid(self.0.organisation_id);
+        if ctx.data_opt::<async_graphql::dataloader::DataLoader<directory::loaders::OrganisationLoader>>().is_some() {
+            return directory::loaders::organisation(ctx, id).await;
+        }
+        // `login` answers before the request has a caller (so no loaders): the user's own
+        // tenant scopes the lookup.
+        use sea_orm::EntityTrait;
+        crate::entities::organisation::Entity::find_by_id((self.0.tenant_id, id.as_uuid()))
+            .one(&ctx.app().db)
+            .await?
+            .map(Organisation)
+            .ok_or(ApiError::Domain(domain::Error::NotFound))
     }
 }
 

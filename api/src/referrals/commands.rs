@@ -188,7 +188,11 @@ fn new_referral(
             .map_or(actor.organisation_id.as_uuid(), |p| p.from_organisation_id),
         to_organisation_id: service.organisation_id,
         service_id: service.id,
-        created_by: actor.user_id.map(|u| u.as_uuid()).unwrap_or_default(),
+        // The agent who first sent it keeps following it (and hearing about it) after a redirect.
+        created_by: parent.map_or(
+            actor.user_id.map(|u| u.as_uuid()).unwrap_or_default(),
+            |p| p.created_by,
+        ),
         motive,
         urgency: urgency.as_str().to_owned(),
         status: ReferralStatus::Sent.as_str().to_owned(),
@@ -409,7 +413,7 @@ pub async fn transition(
         store::event_insert(&txn, event(actor, &child, "CREATE", comment, None, now)).await?;
         notify::created(app, &txn, &child, &service).await?;
     }
-    notify::changed(app, &txn, &next, from, party).await?;
+    notify::changed(app, &txn, &next, from, party, action).await?;
     txn.commit().await?;
     app.mail_wake.notify_one();
     Ok(next)
@@ -519,7 +523,7 @@ pub async fn cancel_under_withdrawn_consent(
             ),
         )
         .await?;
-        notify::changed(app, txn, &next, from, Party::Sender).await?;
+        notify::changed(app, txn, &next, from, Party::Sender, ReferralAction::Cancel).await?;
     }
     Ok(())
 }

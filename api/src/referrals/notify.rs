@@ -1,7 +1,7 @@
 //! Which mail a referral change causes, to whom — written to the outbox inside the change's own
 //! transaction. Mails name the service, the urgency, the due date and a link: never the person.
 
-use domain::{Party, ReferralStatus, TenantId, Urgency};
+use domain::{Party, ReferralAction, ReferralStatus, TenantId, Urgency};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::{
@@ -69,6 +69,10 @@ async fn send(
     let mut recipients: Vec<String> = recipients.into_iter().flatten().collect();
     recipients.sort();
     recipients.dedup();
+    if recipients.is_empty() {
+        // Typically an organisation without a back-office mailbox: say so, the change stands.
+        tracing::warn!(kind, referral = %referral.id, organisation = %organisation, "no recipient for this notification");
+    }
     let mail = NewMail {
         tenant_id: TenantId::from_uuid(referral.tenant_id),
         organisation_id: Some(domain::OrganisationId::from_uuid(organisation)),
@@ -114,17 +118,52 @@ pub async fn created(
 }
 
 /// A change by one side tells the other: the receiver's changes go to the sending agent, the
-/// sender's (information provided, cancellation, comment) to the receiver's assignee or mailbox.
+/// sender's (information provided, cancellation) to the receiver's assignee or mailbox. An
+/// assignment tells the new assignee; a comment stays on the timeline and mails no one.
 pub async fn changed(
     app: &AppState,
     conn: &impl ConnectionTrait,
     next: &referral::Model,
     from: ReferralStatus,
     by: Party,
+    action: ReferralAction,
 ) -> ApiResult<()> {
     let to = ReferralStatus::parse(&next.status)?;
-    let service = service_name(conn, next).await?;
     let link = link(app, next);
+    match action {
+        ReferralAction::Comment => return Ok(()),
+        ReferralAction::Assign => {
+            let Some(assignee) = email_of(conn, next.tenant_id, next.assignee_id).await? else {
+                return Ok(());
+            };
+            let service = service::Entity::find_by_id((next.tenant_id, next.service_id))
+                .one(conn)
+                .await?;
+            let Some(service) = service else {
+                return Ok(());
+            };
+            let urgency = Urgency::parse(&next.urgency)?;
+            let rendered = mails::referral_created(
+                app,
+                &service.name,
+                urgency.label_fr(),
+                &due_date_fr(next),
+                &link,
+            )?;
+            return send(
+                conn,
+                app,
+                next,
+                next.to_organisation_id,
+                "REFERRAL_ASSIGNED",
+                vec![Some(assignee)],
+                rendered,
+            )
+            .await;
+        }
+        _ => {}
+    }
+    let service = service_name(conn, next).await?;
     match by {
         Party::Receiver => {
             let sender = email_of(conn, next.tenant_id, Some(next.created_by)).await?;
