@@ -72,11 +72,23 @@ pub async fn notification_get(
     actor: &Actor,
     id: Uuid,
 ) -> ApiResult<notification::Model> {
-    scoped(actor)?
-        .filter(C::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or(ApiError::Domain(domain::Error::NotFound))
+    let not_found = ApiError::Domain(domain::Error::NotFound);
+    match scoped(actor) {
+        Ok(query) => query.filter(C::Id.eq(id)).one(db).await?.ok_or(not_found),
+        // Without an admin role, a mail of one's own organisation is FORBIDDEN; anyone else's
+        // is NOT_FOUND, so nobody learns what another organisation was sent.
+        Err(forbidden) => {
+            let row = notification::Entity::find_by_id((actor.tenant_id.as_uuid(), id))
+                .one(db)
+                .await?;
+            match row {
+                Some(r) if r.organisation_id == Some(actor.organisation_id.as_uuid()) => {
+                    Err(forbidden)
+                }
+                _ => Err(not_found),
+            }
+        }
+    }
 }
 
 /// Puts a failed or dead mail back in the queue, its attempts counted afresh.

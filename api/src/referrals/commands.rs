@@ -100,18 +100,18 @@ pub async fn create_referral(
     actor: &Actor,
     form: ReferralForm,
 ) -> ApiResult<referral::Model> {
+    let now = app.clock.now();
+    let person_id: PersonId = parse_id("personId", &form.person_id)?;
+    let consent_id: ConsentId = parse_id("consentId", &form.consent_id)?;
+    let service_id: ServiceId = parse_id("serviceId", &form.service_id)?;
+    // Another organisation's person is NOT_FOUND whatever the caller's roles; referring one's
+    // own needs the AGENT role.
+    let person = people::store::person_of_actor(&app.db, actor, person_id).await?;
     domain::authorize(
         actor,
         Action::CreateReferral,
         &Target::organisation(actor.tenant_id, actor.organisation_id),
     )?;
-    let now = app.clock.now();
-    let person_id: PersonId = parse_id("personId", &form.person_id)?;
-    let consent_id: ConsentId = parse_id("consentId", &form.consent_id)?;
-    let service_id: ServiceId = parse_id("serviceId", &form.service_id)?;
-    let person = people::store::person_of_actor(&app.db, actor, person_id)
-        .await
-        .map_err(unknown("personId", "personne introuvable"))?;
     let service = directory::store::service_get(&app.db, actor, service_id)
         .await
         .map_err(unknown("serviceId", "service introuvable"))?;

@@ -2,8 +2,9 @@
 
 use domain::{Actor, ReferralStatus, TenantId};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::SimpleExpr,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, SimpleExpr},
 };
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
@@ -133,8 +134,33 @@ fn final_codes() -> Vec<&'static str> {
 }
 
 /// Not in a final status — the same predicate as the partial indexes, so they serve.
+/// Written with literal statuses, exactly as in the partial indexes' predicate: SQLite uses a
+/// partial index only when the query's terms match it literally, and bound parameters do not.
 fn open() -> SimpleExpr {
-    referral::Column::Status.is_not_in(final_codes())
+    let quoted: Vec<String> = final_codes()
+        .iter()
+        .map(|code| format!("'{code}'"))
+        .collect();
+    Expr::cust(format!("status NOT IN ({})", quoted.join(", ")))
+}
+
+/// `(a, b) < (x, y)` (or `>`) as one row-value comparison: both PostgreSQL and SQLite make it
+/// an index range, where the equivalent `a < x OR (a = x AND b < y)` is only a filter applied
+/// after scanning everything before the cursor (measured: 16 ms against 1 ms at row 9,860).
+fn row_value(
+    a: referral::Column,
+    b: referral::Column,
+    descending: bool,
+    at: OffsetDateTime,
+    id: uuid::Uuid,
+) -> SimpleExpr {
+    let left = Expr::tuple([Expr::col(a), Expr::col(b)]);
+    let right = Expr::tuple([Expr::val(at), Expr::val(id)]);
+    if descending {
+        left.lt(right)
+    } else {
+        left.gt(right)
+    }
 }
 
 /// Open, the clock running (not waiting for information), and past its due date.
@@ -216,16 +242,8 @@ pub async fn list(
         let at = OffsetDateTime::parse(&after.key, &Rfc3339)
             .map_err(|_| ApiError::invalid("after", "curseur invalide"))?;
         query = query.filter(match order {
-            Order::Newest => Condition::any().add(C::CreatedAt.lt(at)).add(
-                Condition::all()
-                    .add(C::CreatedAt.eq(at))
-                    .add(C::Id.lt(after.id)),
-            ),
-            Order::DueSoonest => Condition::any().add(C::DueAt.gt(at)).add(
-                Condition::all()
-                    .add(C::DueAt.eq(at))
-                    .add(C::Id.gt(after.id)),
-            ),
+            Order::Newest => row_value(C::CreatedAt, C::Id, true, at, after.id),
+            Order::DueSoonest => row_value(C::DueAt, C::Id, false, at, after.id),
         });
     }
     let query = match order {
@@ -255,13 +273,7 @@ pub async fn referrals_of_person(
     if let Some(after) = &page.after {
         let at = OffsetDateTime::parse(&after.key, &Rfc3339)
             .map_err(|_| ApiError::invalid("after", "curseur invalide"))?;
-        query = query.filter(
-            Condition::any().add(C::CreatedAt.lt(at)).add(
-                Condition::all()
-                    .add(C::CreatedAt.eq(at))
-                    .add(C::Id.lt(after.id)),
-            ),
-        );
+        query = query.filter(row_value(C::CreatedAt, C::Id, true, at, after.id));
     }
     Ok(query
         .order_by_desc(C::CreatedAt)
