@@ -13,6 +13,7 @@ mod m20261123_200100_create_invitations;
 mod m20261123_201000_create_people_and_consents;
 mod m20261123_201100_create_referrals;
 mod m20261123_203000_add_deadline_stages;
+mod m20261123_204500_index_referrals_by_tenant;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_201000_create_people_and_consents::Migration),
             Box::new(m20261123_201100_create_referrals::Migration),
             Box::new(m20261123_203000_add_deadline_stages::Migration),
+            Box::new(m20261123_204500_index_referrals_by_tenant::Migration),
         ]
     }
 }

@@ -174,6 +174,8 @@ const TABLE: &[Row] = &[
         "query { referralsReceived { nodes { id } } }", NONE),
     row("referralsSent",        [UNAUTHENTICATED, OK,        FORBIDDEN, OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN], Fresh::Nothing,
         "query { referralsSent { nodes { id } } }", NONE),
+    row("referralsInTerritory", [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK       ], Fresh::Nothing,
+        "query { referralsInTerritory { nodes { id } } }", NONE),
     row("deadlineSettings",     [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK,        OK       ], Fresh::Nothing,
         "query { deadlineSettings { reminderDaysBefore } }", NONE),
 

@@ -435,6 +435,26 @@ async fn only_the_two_sides_see_a_referral(app: TestApp) {
         .await;
     assert_eq!(ok(&body)["referralsSent"]["edges"], json!([]));
 
+    // The coordinator lists the whole territory's referrals, the other territory's sees none.
+    let list = "{ referralsInTerritory(overdue: false) { edges { node { id status person { id } motive } } } }";
+    let body = app
+        .graphql(Some(&t.coordinator.token), list, json!({}))
+        .await;
+    assert_eq!(
+        ok(&body)["referralsInTerritory"]["edges"],
+        json!([{ "node": { "id": id, "status": "INFO_REQUESTED", "person": null, "motive": null } }])
+    );
+    let body = app
+        .graphql(Some(&other.coordinator.token), list, json!({}))
+        .await;
+    assert_eq!(ok(&body)["referralsInTerritory"]["edges"], json!([]));
+    let body = app.graphql(Some(&t.caf.token), list, json!({})).await;
+    assert_eq!(
+        error_code(&body),
+        Some("FORBIDDEN"),
+        "an expert is not a coordinator"
+    );
+
     // The coordinator sees the metadata, never the person nor free text.
     let seen = app.read_referral(&t.coordinator, id).await;
     let seen = &ok(&seen)["referral"];

@@ -347,8 +347,43 @@ impl ReferralsQuery {
             assignee_id: assignee_id
                 .map(|i| parse_uuid("assigneeId", &i))
                 .transpose()?,
+            to_organisation_id: None,
         };
         list(ctx, Mailbox::Received, filters, order_by, first, after).await
+    }
+
+    /// Every referral of the territory, newest first or soonest due (coordinators and tenant
+    /// admins). Metadata only: the person and free text stay hidden.
+    #[allow(clippy::too_many_arguments)]
+    async fn referrals_in_territory(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<Vec<ReferralStatus>>,
+        overdue: Option<bool>,
+        to_organisation_id: Option<ID>,
+        order_by: Option<ReferralOrder>,
+    ) -> ApiResult<Connection<String, Referral>> {
+        let actor = ctx.actor()?;
+        domain::authorize(
+            actor,
+            domain::Action::ReadMonitoring,
+            &domain::Target::tenant(actor.tenant_id),
+        )?;
+        let filters = Filters {
+            statuses: status
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            overdue,
+            to_organisation_id: to_organisation_id
+                .map(|i| parse_uuid("toOrganisationId", &i))
+                .transpose()?,
+            ..Filters::default()
+        };
+        list(ctx, Mailbox::Territory, filters, order_by, first, after).await
     }
 
     /// The referrals the caller's organisation sent (agents).

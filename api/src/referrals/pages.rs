@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/orientations/recues", get(received))
         .route("/orientations/envoyees", get(sent))
+        .route("/suivi", get(territory))
         .route("/orientations/nouvelle", get(new_page))
         .route("/orientations", post(create))
         .route("/orientations/{id}", get(detail))
@@ -114,6 +115,8 @@ struct ListQuery {
     retard: Option<String>,
     tri: Option<String>,
     moi: Option<String>,
+    /// Territory list: the receiving organisation.
+    vers: Option<String>,
 }
 
 async fn received(
@@ -126,6 +129,14 @@ async fn received(
 
 async fn sent(State(app): State<AppState>, page: PageUser, Query(q): Query<ListQuery>) -> Response {
     list(&app, &page, Mailbox::Sent, q).await
+}
+
+async fn territory(
+    State(app): State<AppState>,
+    page: PageUser,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    list(&app, &page, Mailbox::Territory, q).await
 }
 
 async fn list(app: &AppState, page: &PageUser, mailbox: Mailbox, q: ListQuery) -> Response {
@@ -141,6 +152,11 @@ async fn list(app: &AppState, page: &PageUser, mailbox: Mailbox, q: ListQuery) -
                 return Err(ApiError::Domain(domain::Error::Forbidden));
             }
             Mailbox::Sent => {}
+            Mailbox::Territory => domain::authorize(
+                actor,
+                domain::Action::ReadMonitoring,
+                &domain::Target::tenant(actor.tenant_id),
+            )?,
         }
         let statuses = q
             .statut
@@ -156,12 +172,18 @@ async fn list(app: &AppState, page: &PageUser, mailbox: Mailbox, q: ListQuery) -
                 .as_deref()
                 .filter(|m| *m == "oui")
                 .map(|_| page.user.id),
+            to_organisation_id: q
+                .vers
+                .as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| directory::commands::parse_id("vers", v))
+                .transpose()?,
             ..Filters::default()
         };
         // The inbox puts the most urgent first unless asked otherwise.
         let order = match (mailbox, q.tri.as_deref()) {
             (_, Some("recentes")) => Order::Newest,
-            (_, Some("echeance")) | (Mailbox::Received, None) => Order::DueSoonest,
+            (_, Some("echeance")) | (Mailbox::Received | Mailbox::Territory, None) => Order::DueSoonest,
             _ => Order::Newest,
         };
         let rows_found = store::list(
@@ -181,19 +203,35 @@ async fn list(app: &AppState, page: &PageUser, mailbox: Mailbox, q: ListQuery) -
             .iter()
             .map(|s| context! { code => s.as_str(), label => s.label_fr() })
             .collect();
+        let organisations: Vec<Value> = if mailbox == Mailbox::Territory {
+            directory::store::organisations_list(&app.db, actor, &PageRequest { first: 500, after: None }, None)
+                .await?
+                .into_iter()
+                .map(|o| context! { id => o.id.to_string(), name => o.name })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(context! {
             referrals => rows(app, actor, &rows_found).await?,
             received => mailbox == Mailbox::Received,
+            territory => mailbox == Mailbox::Territory,
+            heading => match mailbox {
+                Mailbox::Received => "Orientations reçues",
+                Mailbox::Sent => "Orientations envoyées",
+                Mailbox::Territory => "Suivi du territoire",
+            },
+            organisations => organisations,
             statuses => statuses,
-            q => context! { statut => q.statut, retard => q.retard, tri => q.tri, moi => q.moi },
+            q => context! { statut => q.statut, retard => q.retard, tri => q.tri, moi => q.moi, vers => q.vers },
             order => if order == Order::Newest { "recentes" } else { "echeance" },
         })
     }
     .await;
-    let active = if mailbox == Mailbox::Received {
-        "/orientations/recues"
-    } else {
-        "/orientations/envoyees"
+    let active = match mailbox {
+        Mailbox::Received => "/orientations/recues",
+        Mailbox::Sent => "/orientations/envoyees",
+        Mailbox::Territory => "/suivi",
     };
     match result {
         Ok(ctx) => render(

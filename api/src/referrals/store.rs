@@ -175,6 +175,8 @@ fn overdue(now: OffsetDateTime) -> Condition {
 pub enum Mailbox {
     Received,
     Sent,
+    /// The whole territory (coordinators: metadata only).
+    Territory,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -192,6 +194,8 @@ pub struct Filters {
     pub overdue: Option<bool>,
     pub service_id: Option<uuid::Uuid>,
     pub assignee_id: Option<uuid::Uuid>,
+    /// The receiving organisation (territory lists).
+    pub to_organisation_id: Option<uuid::Uuid>,
 }
 
 pub fn cursor_of(order: Order, row: &referral::Model) -> Cursor {
@@ -217,13 +221,16 @@ pub async fn list(
     now: OffsetDateTime,
 ) -> ApiResult<Vec<referral::Model>> {
     use referral::Column as C;
-    let org_column = match mailbox {
-        Mailbox::Received => C::ToOrganisationId,
-        Mailbox::Sent => C::FromOrganisationId,
+    let mut query = referral::Entity::find().filter(C::TenantId.eq(actor.tenant_id.as_uuid()));
+    let own = actor.organisation_id.as_uuid();
+    query = match mailbox {
+        Mailbox::Received => query.filter(C::ToOrganisationId.eq(own)),
+        Mailbox::Sent => query.filter(C::FromOrganisationId.eq(own)),
+        Mailbox::Territory => query,
     };
-    let mut query = referral::Entity::find()
-        .filter(C::TenantId.eq(actor.tenant_id.as_uuid()))
-        .filter(org_column.eq(actor.organisation_id.as_uuid()));
+    if let Some(receiver) = filters.to_organisation_id {
+        query = query.filter(C::ToOrganisationId.eq(receiver));
+    }
     if !filters.statuses.is_empty() {
         query = query.filter(C::Status.is_in(filters.statuses.iter().map(|s| s.as_str())));
     }

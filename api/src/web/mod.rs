@@ -59,6 +59,9 @@ pub fn layout(page: &PageUser, active: &str) -> Value {
     if roles.contains_any(&[Role::BackOffice, Role::OrgAdmin]) {
         nav.push(("/orientations/recues", "Orientations reçues"));
     }
+    if roles.contains_any(&[Role::Coordinator, Role::TenantAdmin]) {
+        nav.push(("/suivi", "Suivi du territoire"));
+    }
     if roles.contains_any(&[Role::OrgAdmin, Role::TenantAdmin]) {
         nav.push(("/admin", "Administration"));
         nav.push(("/admin/courriels", "Courriels"));
