@@ -46,6 +46,9 @@ async fn admin_page(
         Some("organisation") => Some("L'organisation a été créée."),
         Some("service") => Some("Le service a été créé."),
         Some("utilisateur") => Some("L'utilisateur a été créé."),
+        Some("invitation") => Some(
+            "L'utilisateur a été créé ; il reçoit par courriel un lien pour choisir son mot de passe.",
+        ),
         _ => None,
     };
     show(&app, &page, StatusCode::OK, context! { notice => notice }).await
@@ -228,6 +231,7 @@ async fn create_user(
         .filter_map(|k| k.strip_prefix("role_"))
         .map(str::to_owned)
         .collect();
+    let invited = values.get("password").is_none_or(|p| p.is_empty());
     let form = users::UserForm {
         organisation_id: field(&values, "organisationId"),
         email: field(&values, "email"),
@@ -236,6 +240,7 @@ async fn create_user(
         password: values.get("password").cloned(),
     };
     match users::create_user(&app, &page.actor, form).await {
+        Ok(_) if invited => Redirect::to("/admin?fait=invitation").into_response(),
         Ok(_) => Redirect::to("/admin?fait=utilisateur").into_response(),
         Err(err) => {
             let mut kept = values;
