@@ -161,6 +161,12 @@ pub struct Config {
         global = true
     )]
     pub deadline_tick_secs: u64,
+
+    /// Behind a reverse proxy: take the client's address (for the sign-in limiter) from the
+    /// last `X-Forwarded-For` entry, the one the proxy added. Never set it without a proxy:
+    /// clients could then choose their own address.
+    #[arg(long, env = "PASSERELLE_BEHIND_PROXY", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub behind_proxy: bool,
 }
 
 impl Config {
@@ -183,6 +189,7 @@ impl Config {
             mail_lease_secs: 60,
             worker: true,
             deadline_tick_secs: 60,
+            behind_proxy: false,
         }
     }
 
@@ -198,6 +205,25 @@ impl Config {
     /// otherwise never keep its session.
     pub fn secure_cookies(&self) -> bool {
         self.public_url().starts_with("https://")
+    }
+
+    /// The client's address as the sign-in limiter should count it.
+    pub fn client_ip(
+        &self,
+        peer: std::net::IpAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        if !self.behind_proxy {
+            return peer;
+        }
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .last()
+            .unwrap_or(peer)
     }
 
     pub fn token_lifetime(&self) -> Duration {
@@ -227,6 +253,28 @@ mod tests {
             .map(|s| s.expose().to_owned())
             .unwrap_or_default();
         assert!(!printed.contains(&key));
+    }
+
+    #[test]
+    fn the_forwarded_address_counts_only_behind_a_proxy() {
+        let mut config = Config::for_database("sqlite::memory:");
+        let peer: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        assert_eq!(
+            config.client_ip(peer, &headers),
+            peer,
+            "a client cannot pick its address"
+        );
+        config.behind_proxy = true;
+        assert_eq!(
+            config.client_ip(peer, &headers),
+            "198.51.100.7".parse::<std::net::IpAddr>().unwrap()
+        );
+        assert_eq!(config.client_ip(peer, &axum::http::HeaderMap::new()), peer);
     }
 
     #[test]

@@ -94,7 +94,7 @@ async fn handler(
         .map(|a| a.tenant_id);
     let mut request = request.into_inner().data(app.clone()).data(RequestCtx {
         auth,
-        client_ip: peer.ip(),
+        client_ip: app.config.client_ip(peer.ip(), &headers),
     });
     if let Some(tenant) = tenant {
         request = request

@@ -69,14 +69,16 @@ struct SignInForm {
 async fn sign_in_submit(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     Form(form): Form<SignInForm>,
 ) -> Response {
+    let client_ip = app.config.client_ip(peer.ip(), &headers);
     let next = safe_next(form.suite.as_deref()).to_owned();
     let email = form.email.trim().to_lowercase();
     let result = match domain::Email::parse("email", &email) {
         Ok(email) if !form.password.is_empty() => {
-            sign_in(&app, email.as_str(), form.password, peer.ip()).await
+            sign_in(&app, email.as_str(), form.password, client_ip).await
         }
         Ok(_) => Err(ApiError::invalid("password", "obligatoire")),
         Err(_) => Err(ApiError::SignInRefused),
