@@ -173,7 +173,7 @@ async fn submit(
     let password = match checked {
         Ok(p) => p,
         Err(err) => {
-            let error = context! { form => "invitation", field => err.field(), message => err.message_for_field() };
+            let error = crate::web::form_error("invitation", &err);
             return render(
                 &app,
                 StatusCode::BAD_REQUEST,

@@ -22,7 +22,7 @@ use crate::{
     graphql::pagination::PageRequest,
     people::{commands, store},
     referrals,
-    web::{error_page, layout, render, session::PageUser},
+    web::{error_page, form_error, layout, render, session::PageUser, status_of},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -127,7 +127,7 @@ async fn create_person(
             Redirect::to(&format!("/personnes/{}?fait=creee", created.id)).into_response()
         }
         Err(err) => {
-            let error = context! { form => "person", field => err.field(), message => err.message_for_field() };
+            let error = form_error("person", &err);
             list_page(
                 &app,
                 &page,
@@ -137,16 +137,6 @@ async fn create_person(
             )
             .await
         }
-    }
-}
-
-pub fn status_of(err: &ApiError) -> StatusCode {
-    match err.code() {
-        "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
-        "CONFLICT" => StatusCode::CONFLICT,
-        "FORBIDDEN" => StatusCode::FORBIDDEN,
-        "NOT_FOUND" => StatusCode::NOT_FOUND,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -314,7 +304,7 @@ async fn record_consent(
     match result {
         Ok(_) => Redirect::to(&format!("/personnes/{id}?fait=consentement")).into_response(),
         Err(err) => {
-            let error = context! { form => "consent", field => err.field(), message => err.message_for_field() };
+            let error = form_error("consent", &err);
             let checked: Vec<String> = recipients;
             show_person(
                 &app,

@@ -23,13 +23,13 @@ use crate::{
     entities::{organisation, referral, service, user},
     error::{ApiError, ApiResult},
     graphql::pagination::PageRequest,
-    people::{self, pages::status_of},
+    people,
     referrals::{
         commands::{self, Change},
         store::{self, Filters, Mailbox, Order},
         visibility::{View, view_of},
     },
-    web::{error_page, layout, render, session::PageUser},
+    web::{error_page, form_error, layout, render, session::PageUser, status_of},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -369,7 +369,7 @@ async fn create(
             Redirect::to(&format!("/orientations/{}?fait=envoyee", created.id)).into_response()
         }
         Err(err) => {
-            let error = context! { form => "referral", field => err.field(), message => err.message_for_field() };
+            let error = form_error("referral", &err);
             let q = NewQuery {
                 personne: values.get("personId").cloned(),
                 ..NewQuery::default()
@@ -623,7 +623,7 @@ async fn act(
     match result {
         Ok(_) => Redirect::to(&format!("/orientations/{id}?fait={action}")).into_response(),
         Err(err) => {
-            let error = context! { form => action, field => err.field(), message => err.message_for_field() };
+            let error = form_error(&action, &err);
             show(
                 &app,
                 &page,

@@ -19,7 +19,7 @@ use crate::{
     directory::{commands as directory, store},
     error::{ApiError, ApiResult},
     graphql::pagination::PageRequest,
-    web::{error_page, layout, render, session::PageUser},
+    web::{error_page, form_error, layout, render, session::PageUser, status_of},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -148,18 +148,11 @@ async fn form_failed(
     values: FormData,
     err: ApiError,
 ) -> Response {
-    let status = match err.code() {
-        "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
-        "CONFLICT" => StatusCode::CONFLICT,
-        "FORBIDDEN" => StatusCode::FORBIDDEN,
-        "NOT_FOUND" => StatusCode::NOT_FOUND,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let error = context! { form => form, field => err.field(), message => err.message_for_field() };
+    let error = form_error(form, &err);
     show(
         app,
         page,
-        status,
+        status_of(&err),
         context! { error => error, values => values },
     )
     .await

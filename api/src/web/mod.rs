@@ -93,19 +93,28 @@ pub fn render(app: &AppState, status: StatusCode, template: &str, ctx: Value) ->
     }
 }
 
-/// The page shown for an error a user can meet (not found, forbidden…), inside the layout.
-pub fn error_page(app: &AppState, page: &PageUser, err: &ApiError) -> Response {
-    let status = match err.code() {
+/// The HTTP status a page answers with for an error.
+pub fn status_of(err: &ApiError) -> StatusCode {
+    match err.code() {
         "NOT_FOUND" => StatusCode::NOT_FOUND,
         "FORBIDDEN" => StatusCode::FORBIDDEN,
         "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
         "CONFLICT" => StatusCode::CONFLICT,
         "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    }
+}
+
+/// What a template needs to show a failed form's error beside its field (`macros.html`).
+pub fn form_error(form: &str, err: &ApiError) -> Value {
+    context! { form => form, field => err.field(), message => err.message_for_field() }
+}
+
+/// The page shown for an error a user can meet (not found, forbidden…), inside the layout.
+pub fn error_page(app: &AppState, page: &PageUser, err: &ApiError) -> Response {
     render(
         app,
-        status,
+        status_of(err),
         "error.html",
         context! { message => err.public_message(), ..layout(page, "") },
     )
