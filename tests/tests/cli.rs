@@ -438,3 +438,139 @@ fn help_lists_the_subcommands() {
         .expect("run passerelle no-such-command");
     assert!(!output.status.success(), "an unknown subcommand fails");
 }
+
+/// The README's run command: `passerelle demo` on its embedded default (SQLite under `./data`,
+/// mails kept locally) in a fresh directory, then a demo account signs in through the sign-in
+/// form and sees its home page and the demo's referrals; the second territory sees none of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_runs_on_its_embedded_default() {
+    let dir =
+        std::env::temp_dir().join(format!("passerelle-demo-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let port = free_port();
+    let log = dir.join("stdout.log");
+    let mut command = Command::new(binary());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("PASSERELLE_") {
+            command.env_remove(key);
+        }
+    }
+    let child = command
+        .current_dir(&dir)
+        .env("PASSERELLE_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .arg("demo")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).expect("log"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the demo");
+    let _running = Running {
+        child,
+        stderr: dir.join("stderr.log"),
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    while http
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the demo did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let banner = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        banner.contains("Passerelle-Demo-2026")
+            && banner.contains("agent@franceservices-arras.demo"),
+        "{banner}"
+    );
+    assert!(
+        dir.join("data/passerelle.db").is_file(),
+        "the SQLite file is under ./data"
+    );
+
+    let home = http
+        .post(format!("{base}/connexion"))
+        .form(&[
+            ("email", "agent@franceservices-arras.demo"),
+            ("password", "Passerelle-Demo-2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.url().path(), "/");
+    assert!(home.text().await.unwrap().contains("Bonjour Julie Accueil"));
+    let sent = http
+        .get(format!("{base}/orientations/envoyees"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for service in [
+        "Ouverture de droits RSA",
+        "Complémentaire santé solidaire",
+        "Aides au logement (APL)",
+    ] {
+        assert!(
+            sent.contains(service),
+            "the demo's referral to {service} is listed"
+        );
+    }
+    let wrong = http
+        .post(format!("{base}/connexion"))
+        .form(&[
+            ("email", "agent@franceservices-arras.demo"),
+            ("password", "pas le bon mot de passe"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("Adresse e-mail ou mot de passe incorrect.")
+    );
+
+    // The second territory's admin sees only its own organisation.
+    let login = graphql(
+        &http,
+        &base,
+        None,
+        "mutation { login(email: \"admin@lens.demo\", password: \"Passerelle-Demo-2026\") { accessToken } }",
+        json!({}),
+    )
+    .await;
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let orgs = graphql(
+        &http,
+        &base,
+        Some(&token),
+        "{ organisations { edges { node { name } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        orgs["data"]["organisations"]["edges"],
+        json!([{ "node": { "name": "CCAS de Lens" } }])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
