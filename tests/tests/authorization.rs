@@ -185,6 +185,8 @@ const TABLE: &[Row] = &[
         "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
         r#"{"i": {"organisationId": "$caf_org", "email": "expert-$seq@caf.test", "name": "Nouvel expert",
                   "roles": ["BACK_OFFICE"], "password": "correct horse battery staple"}}"#),
+    row("setUserActive",        [UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, NOT_FOUND, OK,        NOT_FOUND, OK,        NOT_FOUND], Fresh::Nothing,
+        "mutation($id: ID!) { setUserActive(id: $id, active: true) { id } }", r#"{"id": "$caf_user"}"#),
     row("createOrganisation",   [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK       ], Fresh::Nothing,
         "mutation($i: CreateOrganisationInput!) { createOrganisation(input: $i) { id } }",
         r#"{"i": {"name": "Mission locale $seq", "kind": "MISSION_LOCALE"}}"#),

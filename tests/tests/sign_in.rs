@@ -11,7 +11,8 @@ on_both_backends!(
     bad_tokens_are_unauthenticated,
     wrong_password_is_refused_in_french,
     failed_sign_ins_are_limited_per_operation,
-    batches_are_refused
+    batches_are_refused,
+    a_deactivated_user_is_locked_out_at_once
 );
 
 async fn login_then_me(app: TestApp) {
@@ -154,4 +155,76 @@ async fn batches_are_refused(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), 400, "a JSON batch is refused whole");
+}
+
+async fn a_deactivated_user_is_locked_out_at_once(app: TestApp) {
+    let tenant = app.with_tenant("Arras").await;
+    let admin = &tenant.admin;
+    let agent = app
+        .create_user(
+            admin,
+            &admin.organisation_id,
+            "agent@arras.test",
+            &["AGENT"],
+        )
+        .await;
+    let set =
+        "mutation($id: ID!, $a: Boolean!) { setUserActive(id: $id, active: $a) { id active } }";
+
+    let body = app
+        .graphql(
+            Some(&agent.token),
+            set,
+            json!({ "id": admin.user_id, "a": false }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&body),
+        Some("FORBIDDEN"),
+        "an agent deactivates no one: {body}"
+    );
+    let body = app
+        .graphql(
+            Some(&admin.token),
+            set,
+            json!({ "id": admin.user_id, "a": false }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "active",
+        "nobody locks themselves out: {body}"
+    );
+
+    let body = app
+        .graphql(
+            Some(&admin.token),
+            set,
+            json!({ "id": agent.user_id, "a": false }),
+        )
+        .await;
+    assert_eq!(ok(&body)["setUserActive"]["active"], false);
+    let me = app.graphql(Some(&agent.token), ME, json!({})).await;
+    assert_eq!(
+        error_code(&me),
+        Some("UNAUTHENTICATED"),
+        "the token already issued stops working"
+    );
+    let login = app
+        .graphql(None, "mutation($p: String!) { login(email: \"agent@arras.test\", password: $p) { accessToken } }", json!({ "p": PASSWORD }))
+        .await;
+    assert_eq!(
+        error_code(&login),
+        Some("UNAUTHENTICATED"),
+        "and a new sign-in is refused"
+    );
+
+    let body = app
+        .graphql(
+            Some(&admin.token),
+            set,
+            json!({ "id": agent.user_id, "a": true }),
+        )
+        .await;
+    assert_eq!(ok(&body)["setUserActive"]["active"], true);
+    app.login("agent@arras.test", PASSWORD).await;
 }

@@ -64,3 +64,34 @@ pub async fn create_user(app: &AppState, actor: &Actor, form: UserForm) -> ApiRe
     }
     Ok(user)
 }
+
+/// Deactivates (or reactivates) a user: a deactivated user can no longer sign in, and the
+/// tokens already issued stop working at the next request (the user is read on each one).
+pub async fn set_user_active(
+    app: &AppState,
+    actor: &Actor,
+    id: &str,
+    active: bool,
+) -> ApiResult<user::Model> {
+    let not_found = || crate::error::ApiError::Domain(domain::Error::NotFound);
+    let id: domain::UserId = parse_id("id", id).map_err(|_| not_found())?;
+    let user = store::user_by_id(&app.db, actor.tenant_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let organisation = OrganisationId::from_uuid(user.organisation_id);
+    domain::authorize(
+        actor,
+        Action::CreateUser,
+        &Target::organisation(actor.tenant_id, organisation),
+    )?;
+    if !active && actor.user_id == Some(id) {
+        return Err(crate::error::ApiError::invalid(
+            "active",
+            "vous ne pouvez pas désactiver votre propre compte",
+        ));
+    }
+    store::user_set_active(&app.db, actor.tenant_id, id, active).await?;
+    store::user_by_id(&app.db, actor.tenant_id, id)
+        .await?
+        .ok_or_else(not_found)
+}

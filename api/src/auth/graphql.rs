@@ -121,6 +121,14 @@ impl AuthMutation {
         })
     }
 
+    /// Deactivates or reactivates a user (tenant admin, or org admin for their organisation).
+    /// A deactivated user cannot sign in, and their tokens stop working at once.
+    async fn set_user_active(&self, ctx: &Context<'_>, id: ID, active: bool) -> ApiResult<User> {
+        Ok(User(
+            commands::set_user_active(ctx.app(), ctx.actor()?, &id.0, active).await?,
+        ))
+    }
+
     /// Creates a user in an organisation (tenant admin, or org admin for their own organisation).
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> ApiResult<User> {
         let form = commands::UserForm {

@@ -121,3 +121,21 @@ pub async fn users_of_organisation(
         .all(db)
         .await?)
 }
+
+pub async fn user_set_active(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: UserId,
+    active: bool,
+) -> ApiResult<()> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::Active,
+            sea_orm::sea_query::Expr::value(active),
+        )
+        .filter(user::Column::TenantId.eq(tenant.as_uuid()))
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/organisations", post(create_organisation))
         .route("/admin/services", post(create_service))
         .route("/admin/utilisateurs", post(create_user))
+        .route("/admin/utilisateurs/{id}/actif", post(set_active))
 }
 
 type FormData = HashMap<String, String>;
@@ -46,6 +47,10 @@ async fn admin_page(
         Some("organisation") => Some("L'organisation a été créée."),
         Some("service") => Some("Le service a été créé."),
         Some("utilisateur") => Some("L'utilisateur a été créé."),
+        Some("actif") => Some("Le compte a été réactivé."),
+        Some("inactif") => {
+            Some("Le compte a été désactivé : la personne ne peut plus se connecter.")
+        }
         Some("invitation") => Some(
             "L'utilisateur a été créé ; il reçoit par courriel un lien pour choisir son mot de passe.",
         ),
@@ -111,7 +116,7 @@ async fn page_data(app: &AppState, page: &PageUser) -> ApiResult<Value> {
                 let roles: Vec<&str> = domain::Roles::parse_csv(&u.roles)
                     .map(|r| r.iter().map(|role| role.label_fr()).collect())
                     .unwrap_or_default();
-                context! { name => u.name, email => u.email, roles => roles, active => u.active }
+                context! { id => u.id.to_string(), name => u.name, email => u.email, roles => roles, active => u.active, me => u.id == page.user.id }
             })
             .collect();
         rows.push(context! {
@@ -240,5 +245,20 @@ async fn create_user(
             kept.remove("password");
             form_failed(&app, &page, "user", kept, err).await
         }
+    }
+}
+
+/// Deactivates or reactivates an account from the users table.
+async fn set_active(
+    State(app): State<AppState>,
+    page: PageUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(values): Form<FormData>,
+) -> Response {
+    let active = field(&values, "active") == "true";
+    match users::set_user_active(&app, &page.actor, &id, active).await {
+        Ok(_) if active => Redirect::to("/admin?fait=actif").into_response(),
+        Ok(_) => Redirect::to("/admin?fait=inactif").into_response(),
+        Err(err) => error_page(&app, &page, &err),
     }
 }
