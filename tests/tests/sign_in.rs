@@ -12,7 +12,8 @@ on_both_backends!(
     wrong_password_is_refused_in_french,
     failed_sign_ins_are_limited_per_operation,
     batches_are_refused,
-    a_deactivated_user_is_locked_out_at_once
+    a_deactivated_user_is_locked_out_at_once,
+    a_form_posted_from_another_site_is_refused
 );
 
 async fn login_then_me(app: TestApp) {
@@ -227,4 +228,24 @@ async fn a_deactivated_user_is_locked_out_at_once(app: TestApp) {
         .await;
     assert_eq!(ok(&body)["setUserActive"]["active"], true);
     app.login("agent@arras.test", PASSWORD).await;
+}
+
+async fn a_form_posted_from_another_site_is_refused(app: TestApp) {
+    app.with_tenant("Arras").await;
+    let form = [("email", "admin@arras.test"), ("password", PASSWORD)];
+    let post = |site: &'static str| {
+        app.http
+            .post(format!("{}/connexion", app.url))
+            .header("sec-fetch-site", site)
+            .form(&form)
+            .send()
+    };
+    let response = post("cross-site").await.unwrap();
+    assert_eq!(response.status(), 403);
+    let response = post("same-origin").await.unwrap();
+    assert_eq!(
+        response.status(),
+        303,
+        "the same form from our own pages signs in"
+    );
 }

@@ -27,6 +27,27 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::referrals::pages::routes())
         .merge(crate::notifications::pages::routes())
         .merge(crate::auth::invitations::routes())
+        .layer(axum::middleware::from_fn(refuse_cross_site_forms))
+}
+
+/// A second wall behind the SameSite=Lax session cookie: a form posted from another site
+/// (browsers say so in `Sec-Fetch-Site`) is refused before it reaches a handler.
+async fn refuse_cross_site_forms(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let cross_site = request
+        .headers()
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    if request.method() == axum::http::Method::POST && cross_site {
+        return (
+            StatusCode::FORBIDDEN,
+            "Formulaire envoyé depuis un autre site : refusé.",
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 async fn stylesheet() -> impl IntoResponse {
