@@ -213,6 +213,52 @@ mod tests {
         }
     }
 
+    /// The error bodies partners receive, one per code; the internal one's id is masked.
+    #[test]
+    fn error_bodies_as_partners_see_them() {
+        let cases = [
+            ("not_found", ApiError::Domain(DomainError::NotFound)),
+            (
+                "conflict",
+                ApiError::Domain(DomainError::Conflict(
+                    "L'orientation a changé entre-temps.".into(),
+                )),
+            ),
+            (
+                "bad_user_input",
+                ApiError::invalid("email", "adresse invalide"),
+            ),
+            ("forbidden", ApiError::Domain(DomainError::Forbidden)),
+            ("unauthenticated", ApiError::SignInRefused),
+            (
+                "throttled",
+                ApiError::Throttled {
+                    retry_after_secs: 90,
+                },
+            ),
+            (
+                "internal",
+                ApiError::internal(anyhow::anyhow!("SELECT secret FROM users")),
+            ),
+        ];
+        for (name, err) in cases {
+            let body = serde_json::to_string_pretty(&gql(err)).unwrap();
+            let masked = mask_error_id(&body);
+            insta::assert_snapshot!(format!("error_{name}"), masked);
+        }
+    }
+
+    /// Replaces the random `errorId` so the snapshot is stable.
+    fn mask_error_id(body: &str) -> String {
+        body.lines()
+            .map(|line| match line.split_once(": ") {
+                Some((key, _)) if key.trim() == "\"errorId\"" => format!("{key}: \"[masked]\""),
+                _ => line.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     #[test]
     fn invalid_names_the_field() {
         let err = gql(ApiError::invalid("email", "adresse invalide"));

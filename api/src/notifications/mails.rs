@@ -197,6 +197,19 @@ mod tests {
                 );
             }
         }
+        // The whole text of each mail, as a reviewer reads it: a change shows in the diff.
+        let names = [
+            "invitation",
+            "referral_created",
+            "referral_status_changed",
+            "referral_info_requested",
+            "referral_reminder",
+            "referral_overdue",
+            "referral_escalation",
+        ];
+        for (name, mail) in names.iter().zip(&mails) {
+            insta::assert_snapshot!(*name, format!("Subject: {}\n\n{}", mail.subject, mail.text));
+        }
         assert!(mails[0].text.contains("Camille Agent"));
         assert!(mails[6].text.contains("3 jour(s) ouvré(s)"));
         assert!(mails[1].text.contains("15/01/2027") && mails[1].text.contains("Urgente"));
