@@ -22,7 +22,7 @@ use crate::{
     graphql::pagination::PageRequest,
     people::{commands, store},
     referrals,
-    web::{error_page, form_error, layout, render, session::PageUser, status_of},
+    web::{error_page, form_error, layout, page_or_error, render, session::PageUser, status_of},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -176,15 +176,16 @@ async fn show_person(
     status: StatusCode,
     extra: Value,
 ) -> Response {
-    match person_data(app, page, id).await {
-        Ok(data) => render(
-            app,
-            status,
-            "people/show.html",
-            context! { ..extra, ..data, ..layout(page, "/personnes") },
-        ),
-        Err(err) => error_page(app, page, &err),
-    }
+    let data = person_data(app, page, id).await;
+    page_or_error(
+        app,
+        page,
+        status,
+        "people/show.html",
+        "/personnes",
+        extra,
+        data,
+    )
 }
 
 async fn person_data(app: &AppState, page: &PageUser, id: &str) -> ApiResult<Value> {

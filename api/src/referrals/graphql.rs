@@ -338,19 +338,9 @@ impl ReferralsQuery {
             &domain::Target::organisation(actor.tenant_id, actor.organisation_id),
         )?;
         let filters = Filters {
-            statuses: status
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            overdue,
-            service_id: service_id
-                .map(|i| parse_uuid("serviceId", &i))
-                .transpose()?,
-            assignee_id: assignee_id
-                .map(|i| parse_uuid("assigneeId", &i))
-                .transpose()?,
-            to_organisation_id: None,
+            service_id: optional_id("serviceId", service_id)?,
+            assignee_id: optional_id("assigneeId", assignee_id)?,
+            ..base_filters(status, overdue)
         };
         list(ctx, Mailbox::Received, filters, order_by, first, after).await
     }
@@ -378,16 +368,8 @@ impl ReferralsQuery {
             &domain::Target::tenant(actor.tenant_id),
         )?;
         let filters = Filters {
-            statuses: status
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            overdue,
-            to_organisation_id: to_organisation_id
-                .map(|i| parse_uuid("toOrganisationId", &i))
-                .transpose()?,
-            ..Filters::default()
+            to_organisation_id: optional_id("toOrganisationId", to_organisation_id)?,
+            ..base_filters(status, overdue)
         };
         list(ctx, Mailbox::Territory, filters, order_by, first, after).await
     }
@@ -409,21 +391,28 @@ impl ReferralsQuery {
         {
             return Err(ApiError::Domain(domain::Error::Forbidden));
         }
-        let filters = Filters {
-            statuses: status
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            overdue,
-            ..Filters::default()
-        };
+        let filters = base_filters(status, overdue);
         list(ctx, Mailbox::Sent, filters, order_by, first, after).await
     }
 }
 
-fn parse_uuid(field: &str, id: &ID) -> ApiResult<uuid::Uuid> {
-    crate::directory::commands::parse_id(field, &id.0)
+/// The filters every referral list takes; the list's own ones are set over them.
+fn base_filters(status: Option<Vec<ReferralStatus>>, overdue: Option<bool>) -> Filters {
+    Filters {
+        statuses: status
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        overdue,
+        ..Filters::default()
+    }
+}
+
+/// An optional id argument; a malformed one is BAD_USER_INPUT naming the field.
+fn optional_id(field: &str, id: Option<ID>) -> ApiResult<Option<uuid::Uuid>> {
+    id.map(|i| crate::directory::commands::parse_id(field, &i.0))
+        .transpose()
 }
 
 async fn list(

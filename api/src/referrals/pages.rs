@@ -29,7 +29,7 @@ use crate::{
         store::{self, Filters, Mailbox, Order},
         visibility::{View, view_of},
     },
-    web::{error_page, form_error, layout, render, session::PageUser, status_of},
+    web::{form_error, page_or_error, session::PageUser, status_of},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -233,15 +233,15 @@ async fn list(app: &AppState, page: &PageUser, mailbox: Mailbox, q: ListQuery) -
         Mailbox::Sent => "/orientations/envoyees",
         Mailbox::Territory => "/suivi",
     };
-    match result {
-        Ok(ctx) => render(
-            app,
-            StatusCode::OK,
-            "referrals/list.html",
-            context! { ..ctx, ..layout(page, active) },
-        ),
-        Err(err) => error_page(app, page, &err),
-    }
+    page_or_error(
+        app,
+        page,
+        StatusCode::OK,
+        "referrals/list.html",
+        active,
+        context! {},
+        result,
+    )
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -332,15 +332,15 @@ async fn new_form(
         })
     }
     .await;
-    match result {
-        Ok(ctx) => render(
-            app,
-            status,
-            "referrals/new.html",
-            context! { ..extra, ..ctx, ..layout(page, "/personnes") },
-        ),
-        Err(err) => error_page(app, page, &err),
-    }
+    page_or_error(
+        app,
+        page,
+        status,
+        "referrals/new.html",
+        "/personnes",
+        extra,
+        result,
+    )
 }
 
 async fn create(
@@ -418,15 +418,8 @@ async fn show(
     status: StatusCode,
     extra: Value,
 ) -> Response {
-    match detail_data(app, page, id).await {
-        Ok(ctx) => render(
-            app,
-            status,
-            "referrals/show.html",
-            context! { ..extra, ..ctx, ..layout(page, "") },
-        ),
-        Err(err) => error_page(app, page, &err),
-    }
+    let data = detail_data(app, page, id).await;
+    page_or_error(app, page, status, "referrals/show.html", "", extra, data)
 }
 
 /// Which actions the caller may take now, straight from the state machine.

@@ -19,7 +19,7 @@ use crate::{
     directory::{commands as directory, store},
     error::{ApiError, ApiResult},
     graphql::pagination::PageRequest,
-    web::{error_page, form_error, layout, render, session::PageUser, status_of},
+    web::{error_page, form_error, page_or_error, session::PageUser, status_of},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -61,15 +61,8 @@ async fn admin_page(
 
 /// Renders the page with whatever `extra` holds (a notice, or a form's error and values).
 async fn show(app: &AppState, page: &PageUser, status: StatusCode, extra: Value) -> Response {
-    match page_data(app, page).await {
-        Ok(data) => render(
-            app,
-            status,
-            "admin.html",
-            context! { ..extra, ..data, ..layout(page, "/admin") },
-        ),
-        Err(err) => error_page(app, page, &err),
-    }
+    let data = page_data(app, page).await;
+    page_or_error(app, page, status, "admin.html", "/admin", extra, data)
 }
 
 async fn page_data(app: &AppState, page: &PageUser) -> ApiResult<Value> {

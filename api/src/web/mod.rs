@@ -131,6 +131,28 @@ pub fn form_error(form: &str, err: &ApiError) -> Value {
     context! { form => form, field => err.field(), message => err.message_for_field() }
 }
 
+/// A page from its `data`, with `extra` (a notice, a failed form and its values) over it, in the
+/// layout with `active` as the current menu entry; or the error page if the data failed.
+pub fn page_or_error(
+    app: &AppState,
+    page: &PageUser,
+    status: StatusCode,
+    template: &str,
+    active: &str,
+    extra: Value,
+    data: crate::error::ApiResult<Value>,
+) -> Response {
+    match data {
+        Ok(data) => render(
+            app,
+            status,
+            template,
+            context! { ..extra, ..data, ..layout(page, active) },
+        ),
+        Err(err) => error_page(app, page, &err),
+    }
+}
+
 /// The page shown for an error a user can meet (not found, forbidden…), inside the layout.
 pub fn error_page(app: &AppState, page: &PageUser, err: &ApiError) -> Response {
     render(
