@@ -38,18 +38,6 @@ pub async fn person_in_tenant(
         .await?)
 }
 
-pub async fn people_by_ids(
-    db: &impl ConnectionTrait,
-    tenant: domain::TenantId,
-    ids: &[uuid::Uuid],
-) -> ApiResult<Vec<person::Model>> {
-    Ok(person::Entity::find()
-        .filter(person::Column::TenantId.eq(tenant.as_uuid()))
-        .filter(person::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
-}
-
 /// Other records of the same organisation with the same duplicate key.
 pub async fn possible_duplicates(
     db: &impl ConnectionTrait,

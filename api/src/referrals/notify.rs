@@ -136,16 +136,11 @@ pub async fn changed(
             let Some(assignee) = email_of(conn, next.tenant_id, next.assignee_id).await? else {
                 return Ok(());
             };
-            let service = service::Entity::find_by_id((next.tenant_id, next.service_id))
-                .one(conn)
-                .await?;
-            let Some(service) = service else {
-                return Ok(());
-            };
+            let service = service_name(conn, next).await?;
             let urgency = Urgency::parse(&next.urgency)?;
             let rendered = mails::referral_created(
                 app,
-                &service.name,
+                &service,
                 urgency.label_fr(),
                 &due_date_fr(next),
                 &link,

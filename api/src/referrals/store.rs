@@ -24,18 +24,6 @@ pub async fn referral_get(
         .await?)
 }
 
-pub async fn referrals_by_ids(
-    db: &impl ConnectionTrait,
-    tenant: TenantId,
-    ids: &[uuid::Uuid],
-) -> ApiResult<Vec<referral::Model>> {
-    Ok(referral::Entity::find()
-        .filter(referral::Column::TenantId.eq(tenant.as_uuid()))
-        .filter(referral::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
-}
-
 pub async fn children_of(
     db: &impl ConnectionTrait,
     tenant: TenantId,
