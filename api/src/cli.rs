@@ -127,7 +127,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
-            let created = demo::bootstrap(&db, &tenant, &email, &name, &password).await?;
+            let created = demo::bootstrap(
+                &db,
+                &tenant,
+                &email,
+                &name,
+                &password,
+                Clock::default().now(),
+            )
+            .await?;
             println!("tenant_id={}", created.tenant_id);
             println!("organisation_id={}", created.organisation_id);
             println!("user_id={}", created.user_id);

@@ -30,9 +30,16 @@ impl TestApp {
             .collect::<String>()
             .to_lowercase();
         let email = format!("admin@{slug}.test");
-        let created = passerelle::demo::bootstrap(self.db(), name, &email, "Admin", PASSWORD)
-            .await
-            .expect("bootstrap");
+        let created = passerelle::demo::bootstrap(
+            self.db(),
+            name,
+            &email,
+            "Admin",
+            PASSWORD,
+            self.state.clock.now(),
+        )
+        .await
+        .expect("bootstrap");
         let token = self.login(&email, PASSWORD).await;
         Tenant {
             id: created.tenant_id.to_string(),

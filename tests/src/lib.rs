@@ -30,6 +30,9 @@ pub struct TestApp {
     _database: DatabaseGuard,
 }
 
+/// A century: longer than any test's trip through time.
+pub const TRAVELLER_TOKEN_MINUTES: u64 = 100 * 366 * 24 * 60;
+
 /// Where PostgreSQL is; the test command exports it (default: the local server).
 pub fn postgres_admin_url() -> String {
     std::env::var("PASSERELLE_TEST_POSTGRES_URL")
@@ -88,9 +91,14 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
+    /// Tokens are checked against the application clock, and tests move that clock by weeks
+    /// (or decades) after signing in: they get tokens that outlive the journey. The production
+    /// lifetime is what `tokens_follow_the_application_clock` checks (pass `|c| c.token_minutes
+    /// = 60` to get it).
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
         let (url, guard) = fresh_database(backend).await;
         let mut config = Config::for_database(url.clone());
+        config.token_minutes = TRAVELLER_TOKEN_MINUTES;
         configure(&mut config);
         let db = passerelle::db::connect(&url).await.expect("connect");
         passerelle::db::migrate(&db).await.expect("migrate");

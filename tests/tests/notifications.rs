@@ -626,6 +626,7 @@ async fn outbox_of(
         "admin@arras.test",
         "Admin",
         passerelle_tests::PASSWORD,
+        time::OffsetDateTime::now_utc(),
     )
     .await
     .unwrap();

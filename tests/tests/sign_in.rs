@@ -6,6 +6,86 @@ use serde_json::json;
 
 const ME: &str = "{ me { id email name roles organisation { id name } } }";
 
+/// The suite must not depend on the real date: a token issued at a travelled date is checked
+/// on the same time line, a year before today as a year after, and so are the sign-in limits.
+mod tokens_follow_the_application_clock {
+    use passerelle_tests::{Backend, TestApp};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::a_year_either_way(Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::a_year_either_way(Backend::Postgres).await
+    }
+
+    pub async fn production_lifetime(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, |c| c.token_minutes = 60).await
+    }
+}
+
+async fn a_year_either_way(backend: passerelle_tests::Backend) {
+    let year = time::Duration::days(365);
+    let today = time::OffsetDateTime::now_utc();
+    for (when, base) in [("a year ago", today - year), ("in a year", today + year)] {
+        let app = tokens_follow_the_application_clock::production_lifetime(backend).await;
+        app.state.clock.travel_to(base);
+        let tenant = app.with_tenant("Arras").await;
+        let token = &tenant.admin.token;
+        let me = |token: String| {
+            let app = &app;
+            async move { app.graphql(Some(&token), ME, json!({})).await }
+        };
+        assert_eq!(
+            ok(&me(token.clone()).await)["me"]["id"],
+            tenant.admin.user_id,
+            "{when}: a fresh token works"
+        );
+        app.state.clock.advance(time::Duration::minutes(55));
+        ok(&me(token.clone()).await);
+        app.state.clock.advance(time::Duration::minutes(10));
+        assert_eq!(
+            error_code(&me(token.clone()).await),
+            Some("UNAUTHENTICATED"),
+            "{when}: expired an hour after it was issued"
+        );
+        let fresh = app.login(&tenant.admin.email, PASSWORD).await;
+        ok(&me(fresh.clone()).await);
+        app.state.clock.advance(-time::Duration::hours(2));
+        assert_eq!(
+            error_code(&me(fresh).await),
+            Some("UNAUTHENTICATED"),
+            "{when}: a token issued later than now is not yet valid"
+        );
+
+        // The per-account limit of failed sign-ins holds for an hour of the same clock.
+        let attempt = || async {
+            app.graphql(
+                None,
+                "mutation($e: String!) { login(email: $e, password: \"wrong password here\") { accessToken } }",
+                json!({ "e": "nobody@arras.test" }),
+            )
+            .await
+        };
+        for _ in 0..20 {
+            attempt().await;
+        }
+        let refused = attempt().await;
+        assert!(
+            refused["errors"][0]["extensions"]["retryAfter"].is_u64(),
+            "{when}: throttled: {refused}"
+        );
+        app.state.clock.advance(time::Duration::minutes(61));
+        let later = attempt().await;
+        assert_eq!(error_code(&later), Some("UNAUTHENTICATED"));
+        assert!(
+            later["errors"][0]["extensions"]["retryAfter"].is_null(),
+            "{when}: the window has passed: {later}"
+        );
+    }
+}
+
 on_both_backends!(
     login_then_me,
     bad_tokens_are_unauthenticated,
@@ -43,7 +123,7 @@ async fn bad_tokens_are_unauthenticated(app: TestApp) {
     let tenant = app.with_tenant("Arras").await;
     let tid: uuid::Uuid = tenant.id.parse().unwrap();
     let uid: uuid::Uuid = tenant.admin.user_id.parse().unwrap();
-    let now = time::OffsetDateTime::now_utc();
+    let now = app.state.clock.now();
     let hour = std::time::Duration::from_secs(3600);
 
     let (expired, _) = app.state.jwt.issue(uid, tid, now - 2 * hour, hour).unwrap();

@@ -12,7 +12,7 @@ use crate::{
 };
 
 pub async fn from_token(app: &AppState, token: &str) -> ApiResult<Actor> {
-    let claims = app.jwt.verify(token)?;
+    let claims = app.jwt.verify(token, app.clock.now())?;
     let user = store::user_by_id(
         &app.db,
         TenantId::from_uuid(claims.tid),

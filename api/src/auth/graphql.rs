@@ -1,7 +1,5 @@
 //! `login`, `me`, `createUser` and the `User` type.
 
-use std::time::Instant;
-
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use domain::{Email, OrganisationId, Roles};
 use time::OffsetDateTime;
@@ -162,7 +160,7 @@ pub async fn sign_in(
     password: String,
     client_ip: std::net::IpAddr,
 ) -> ApiResult<SignedIn> {
-    let started = Instant::now();
+    let started = app.clock.now();
     app.throttle
         .check(email, client_ip, started)
         .map_err(|t| ApiError::Throttled {

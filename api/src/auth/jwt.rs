@@ -2,6 +2,11 @@
 //!
 //! Verification pins the algorithm and *requires* `exp`, `iss`, `aud` and `sub`: jsonwebtoken
 //! only checks `iss`/`aud` when present unless they are listed as required.
+//!
+//! Times are checked against the application clock, the one that issued the token, never the
+//! system clock: jsonwebtoken's own `exp`/`nbf` checks read the system time, so they are off
+//! and [`JwtKeys::verify`] does them. In production the clock has no offset and nothing changes;
+//! a test that travels in time issues and checks tokens on the same time line.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -23,7 +28,13 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// Not before (optional; tokens we issue set it to `iat`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
+
+/// Seconds of tolerance on `exp`, `nbf` and `iat`, for clocks of replicas that differ a little.
+const LEEWAY_SECS: i64 = 5;
 
 pub struct JwtKeys {
     encoding: EncodingKey,
@@ -37,7 +48,9 @@ impl JwtKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        // Checked in `verify` against the application clock instead.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -60,21 +73,31 @@ impl JwtKeys {
             aud: AUDIENCE.into(),
             iat: now.unix_timestamp(),
             exp: expires.unix_timestamp(),
+            nbf: Some(now.unix_timestamp()),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)?;
         Ok((token, expires))
     }
 
-    /// Any defect (bad signature, other algorithm, `alg: none`, expired, missing claim) is
-    /// `Unauthenticated`; the reason is logged at debug level only.
-    pub fn verify(&self, token: &str) -> ApiResult<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|err| {
-                tracing::debug!(reason = %err, "rejected access token");
-                ApiError::Domain(domain::Error::Unauthenticated)
-            })
+    /// Any defect (bad signature, other algorithm, `alg: none`, expired at `now`, not yet
+    /// valid at `now`, missing claim) is `Unauthenticated`; the reason is logged at debug level.
+    pub fn verify(&self, token: &str, now: OffsetDateTime) -> ApiResult<Claims> {
+        let refused = |reason: &dyn std::fmt::Display| {
+            tracing::debug!(%reason, "rejected access token");
+            ApiError::Domain(domain::Error::Unauthenticated)
+        };
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|err| refused(&err))?
+            .claims;
+        let now = now.unix_timestamp();
+        if claims.exp < now - LEEWAY_SECS {
+            return Err(refused(&"expired"));
+        }
+        if claims.nbf.unwrap_or(claims.iat).max(claims.iat) > now + LEEWAY_SECS {
+            return Err(refused(&"issued in the future"));
+        }
+        Ok(claims)
     }
 }
 
@@ -97,8 +120,25 @@ mod tests {
                 Duration::from_secs(60),
             )
             .unwrap();
-        let claims = keys().verify(&token).unwrap();
+        let claims = keys().verify(&token, OffsetDateTime::now_utc()).unwrap();
         assert_eq!(claims.tid, Uuid::max());
+    }
+
+    #[test]
+    fn validity_follows_the_clock_that_is_passed_not_the_system_clock() {
+        let issued = time::macros::datetime!(2001-02-03 10:00 UTC);
+        let (token, _) = keys()
+            .issue(Uuid::nil(), Uuid::nil(), issued, Duration::from_secs(3600))
+            .unwrap();
+        let at = |minutes: i64| issued + time::Duration::minutes(minutes);
+        assert!(keys().verify(&token, at(0)).is_ok());
+        assert!(keys().verify(&token, at(59)).is_ok());
+        assert!(keys().verify(&token, at(61)).is_err(), "expired");
+        assert!(keys().verify(&token, at(-1)).is_err(), "not yet valid");
+        assert!(
+            keys().verify(&token, OffsetDateTime::now_utc()).is_err(),
+            "long expired by the system clock too"
+        );
     }
 
     #[test]
@@ -107,7 +147,7 @@ mod tests {
         let (expired, _) = keys()
             .issue(Uuid::nil(), Uuid::nil(), long_ago, Duration::from_secs(60))
             .unwrap();
-        assert!(keys().verify(&expired).is_err());
+        assert!(keys().verify(&expired, OffsetDateTime::now_utc()).is_err());
 
         let other = JwtKeys::new(b"another-key-another-key-another-key");
         let (foreign, _) = other
@@ -118,7 +158,7 @@ mod tests {
                 Duration::from_secs(60),
             )
             .unwrap();
-        assert!(keys().verify(&foreign).is_err());
+        assert!(keys().verify(&foreign, OffsetDateTime::now_utc()).is_err());
 
         let (good, _) = keys()
             .issue(
@@ -130,6 +170,6 @@ mod tests {
             .unwrap();
         let payload = good.split('.').nth(1).unwrap();
         let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
-        assert!(keys().verify(&none).is_err());
+        assert!(keys().verify(&none, OffsetDateTime::now_utc()).is_err());
     }
 }

@@ -9,13 +9,22 @@
 //!
 //! The state is in memory, per process: with several replicas each enforces its own limits,
 //! which still bounds an attacker to `replicas × limit`. A shared store is the upgrade path.
+//!
+//! Windows are measured on the application clock (`now` is passed in), like every other expiry.
 
 use std::{
     collections::{HashMap, VecDeque},
     net::IpAddr,
     sync::Mutex,
-    time::{Duration, Instant},
+    time::Duration,
 };
+
+use time::OffsetDateTime;
+
+/// How long ago `then` was, never negative (a clock moved backwards counts as "just now").
+fn since(now: OffsetDateTime, then: OffsetDateTime) -> Duration {
+    (now - then).try_into().unwrap_or(Duration::ZERO)
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -39,9 +48,9 @@ impl Default for Limits {
 
 #[derive(Default)]
 struct State {
-    by_account: HashMap<String, VecDeque<Instant>>,
-    by_address: HashMap<IpAddr, VecDeque<Instant>>,
-    trusted: HashMap<(String, IpAddr), Instant>,
+    by_account: HashMap<String, VecDeque<OffsetDateTime>>,
+    by_address: HashMap<IpAddr, VecDeque<OffsetDateTime>>,
+    trusted: HashMap<(String, IpAddr), OffsetDateTime>,
 }
 
 pub struct LoginThrottle {
@@ -64,7 +73,12 @@ impl LoginThrottle {
     }
 
     /// Whether this attempt may be checked at all. Call before verifying the password.
-    pub fn check(&self, account: &str, address: IpAddr, now: Instant) -> Result<(), Throttled> {
+    pub fn check(
+        &self,
+        account: &str,
+        address: IpAddr,
+        now: OffsetDateTime,
+    ) -> Result<(), Throttled> {
         let mut state = self
             .state
             .lock()
@@ -81,7 +95,7 @@ impl LoginThrottle {
         let trusted = state
             .trusted
             .get(&(account.to_owned(), address))
-            .is_some_and(|since| now.duration_since(*since) < self.limits.trust_for);
+            .is_some_and(|at| since(now, *at) < self.limits.trust_for);
         if !trusted
             && let Some(wait) = over_limit(
                 state.by_account.get_mut(account),
@@ -95,7 +109,7 @@ impl LoginThrottle {
         Ok(())
     }
 
-    pub fn record_failure(&self, account: &str, address: IpAddr, now: Instant) {
+    pub fn record_failure(&self, account: &str, address: IpAddr, now: OffsetDateTime) {
         let mut state = self
             .state
             .lock()
@@ -111,7 +125,7 @@ impl LoginThrottle {
         }
     }
 
-    pub fn record_success(&self, account: &str, address: IpAddr, now: Instant) {
+    pub fn record_success(&self, account: &str, address: IpAddr, now: OffsetDateTime) {
         let mut state = self
             .state
             .lock()
@@ -119,36 +133,31 @@ impl LoginThrottle {
         state.trusted.insert((account.to_owned(), address), now);
     }
 
-    fn forget_old(&self, state: &mut State, now: Instant) {
+    fn forget_old(&self, state: &mut State, now: OffsetDateTime) {
         let window = self.limits.window;
-        let recent = |q: &mut VecDeque<Instant>| {
-            q.retain(|t| now.duration_since(*t) < window);
+        let recent = |q: &mut VecDeque<OffsetDateTime>| {
+            q.retain(|t| since(now, *t) < window);
             !q.is_empty()
         };
         state.by_account.retain(|_, q| recent(q));
         state.by_address.retain(|_, q| recent(q));
         let trust_for = self.limits.trust_for;
-        state
-            .trusted
-            .retain(|_, since| now.duration_since(*since) < trust_for);
+        state.trusted.retain(|_, at| since(now, *at) < trust_for);
     }
 }
 
 /// Drops failures older than the window; if `limit` remain, how long until the oldest expires.
 fn over_limit(
-    failures: Option<&mut VecDeque<Instant>>,
+    failures: Option<&mut VecDeque<OffsetDateTime>>,
     limit: usize,
     window: Duration,
-    now: Instant,
+    now: OffsetDateTime,
 ) -> Option<Duration> {
     let failures = failures?;
-    while failures
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= window)
-    {
+    while failures.front().is_some_and(|t| since(now, *t) >= window) {
         failures.pop_front();
     }
-    (failures.len() >= limit).then(|| window.saturating_sub(now.duration_since(failures[0])))
+    (failures.len() >= limit).then(|| window.saturating_sub(since(now, failures[0])))
 }
 
 #[cfg(test)]
@@ -169,7 +178,7 @@ mod tests {
     #[test]
     fn an_account_under_attack_is_closed_to_new_addresses_only() {
         let t = throttle();
-        let now = Instant::now();
+        let now = OffsetDateTime::now_utc();
         t.record_success("alice@x.fr", USER_HOME, now);
         for _ in 0..5 {
             t.check("alice@x.fr", ATTACKER, now).unwrap();
@@ -188,7 +197,7 @@ mod tests {
     #[test]
     fn an_address_spraying_many_accounts_is_stopped() {
         let t = throttle();
-        let now = Instant::now();
+        let now = OffsetDateTime::now_utc();
         for i in 0..8 {
             let account = format!("user{i}@x.fr");
             t.check(&account, ATTACKER, now).unwrap();
@@ -201,7 +210,7 @@ mod tests {
     #[test]
     fn failures_expire_with_the_window() {
         let t = throttle();
-        let start = Instant::now();
+        let start = OffsetDateTime::now_utc();
         for _ in 0..5 {
             t.record_failure("bob@x.fr", ATTACKER, start);
         }

@@ -46,6 +46,7 @@ pub async fn bootstrap(
     email: &str,
     name: &str,
     password: &str,
+    now: OffsetDateTime,
 ) -> anyhow::Result<Bootstrapped> {
     let email = Email::parse("email", email).map_err(anyhow::Error::from)?;
     let name = Name::parse("name", name).map_err(anyhow::Error::from)?;
@@ -53,7 +54,6 @@ pub async fn bootstrap(
     let hash = password::hash(password)
         .await
         .map_err(ApiError::into_anyhow)?;
-    let now = OffsetDateTime::now_utc();
     let txn = db.begin().await?;
     let result: ApiResult<Bootstrapped> = async {
         let conn = &txn;
@@ -323,14 +323,15 @@ pub async fn seed(app: &crate::AppState) -> anyhow::Result<&'static [DemoAccount
         .one(&app.db)
         .await?;
     if exists.is_none() {
-        seed_all(&app.db).await.map_err(ApiError::into_anyhow)?;
+        seed_all(&app.db, app.clock.now())
+            .await
+            .map_err(ApiError::into_anyhow)?;
         story::play(app).await.map_err(ApiError::into_anyhow)?;
     }
     Ok(DEMO_ACCOUNTS)
 }
 
-async fn seed_all(db: &DatabaseConnection) -> ApiResult<()> {
-    let now = OffsetDateTime::now_utc();
+async fn seed_all(db: &DatabaseConnection, now: OffsetDateTime) -> ApiResult<()> {
     let hash = password::hash(Password::parse("password", DEMO_PASSWORD)?).await?;
     let txn = db.begin().await?;
     let tenant_id = create_tenant_in(&txn, DEMO_TENANT, now).await?;
