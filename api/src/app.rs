@@ -13,9 +13,10 @@ use tower_http::{
 };
 
 use crate::{
-    auth::{jwt::JwtKeys, throttle::LoginThrottle},
+    auth::{jwt::JwtKeys, sign_in::Authenticator, throttle::LoginThrottle},
     clock::Clock,
     config::Config,
+    events::Hooks,
     graphql::{self, AppSchema},
     web::templates::Templates,
 };
@@ -26,13 +27,13 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub db: DatabaseConnection,
     pub config: Config,
-    pub jwt: JwtKeys,
-    pub throttle: LoginThrottle,
+    /// Signing in and checking tokens.
+    pub auth: Authenticator,
     pub clock: Clock,
     pub schema: AppSchema,
-    pub templates: Templates,
-    /// Wakes the mail worker after a commit that wrote to the outbox (it also polls).
-    pub mail_wake: tokio::sync::Notify,
+    pub templates: Arc<Templates>,
+    /// What recording an event needs (templates, links, waking the mail worker).
+    pub hooks: Hooks,
 }
 
 impl std::ops::Deref for AppState {
@@ -53,14 +54,22 @@ impl AppState {
             "PASSERELLE_JWT_SECRET must be at least 32 characters"
         );
         crate::auth::password::warm_up();
+        let templates = Arc::new(Templates::new()?);
         Ok(Self(Arc::new(Inner {
             db,
-            jwt: JwtKeys::new(secret.expose().as_bytes()),
-            throttle: LoginThrottle::new(Default::default()),
+            auth: Authenticator {
+                jwt: JwtKeys::new(secret.expose().as_bytes()),
+                throttle: LoginThrottle::new(Default::default()),
+                token_lifetime: config.token_lifetime(),
+            },
             clock,
             schema: graphql::build_schema(),
-            templates: Templates::new()?,
-            mail_wake: tokio::sync::Notify::new(),
+            hooks: Hooks {
+                templates: templates.clone(),
+                public_url: config.public_url(),
+                mail_wake: Arc::new(tokio::sync::Notify::new()),
+            },
+            templates,
             config,
         })))
     }

@@ -127,7 +127,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
-            let created = demo::bootstrap(
+            let created = crate::auth::bootstrap::bootstrap(
                 &db,
                 &tenant,
                 &email,

@@ -13,12 +13,18 @@ pub mod demo;
 pub mod directory;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod notifications;
 pub mod ops;
 pub mod people;
 pub mod referrals;
+pub mod service;
+pub mod store;
 pub mod web;
 
 pub use app::{AppState, serve};
+
+#[cfg(test)]
+mod architecture_tests;
 pub use config::Config;

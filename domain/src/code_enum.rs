@@ -3,11 +3,29 @@
 //! Each code appears once, next to its variant and its French label, so the string stored in the
 //! database, the GraphQL enum value and the serde name cannot drift apart.
 
+/// What every closed list of codes offers, so that storage and front ends can handle any of
+/// them in one generic piece of code (the API stores them through one sea-orm value type).
+pub trait Code: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
+    /// The input field named by a parse error.
+    const FIELD: &'static str;
+    /// Every value, in declaration order.
+    fn all() -> &'static [Self];
+    /// The code stored in the database and exposed in the API.
+    fn code(self) -> &'static str;
+    /// Reads a code exactly as [`Code::code`] writes it.
+    fn from_code(value: &str) -> crate::Result<Self>;
+    /// The French wording shown to users.
+    fn label(self) -> &'static str;
+}
+
 /// Declares a fieldless enum whose variants map one-to-one to SCREAMING_SNAKE_CASE codes.
 ///
 /// Generates the enum (Copy, Eq, Hash, serde with the same codes), `ALL`, `as_str`, `parse`
-/// (errors name `field`), `label_fr`, `Display` and `FromStr`.
-macro_rules! code_enum {
+/// (errors name `field`), `label_fr`, `Display`, `FromStr` and [`Code`]. Exported as
+/// `domain::code_enum!` for the few code lists that belong to the API (mail statuses).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __code_enum {
     (
         $(#[$meta:meta])*
         pub enum $name:ident (field = $field:literal) {
@@ -15,7 +33,10 @@ macro_rules! code_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(
+            Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize,
+            serde::Deserialize,
+        )]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $code)] $variant, )+
         }
@@ -63,10 +84,26 @@ macro_rules! code_enum {
                 Self::parse(value)
             }
         }
+
+        impl $crate::Code for $name {
+            const FIELD: &'static str = $field;
+            fn all() -> &'static [Self] {
+                &Self::ALL
+            }
+            fn code(self) -> &'static str {
+                self.as_str()
+            }
+            fn from_code(value: &str) -> $crate::Result<Self> {
+                Self::parse(value)
+            }
+            fn label(self) -> &'static str {
+                self.label_fr()
+            }
+        }
     };
 }
 
-pub(crate) use code_enum;
+pub(crate) use crate::__code_enum as code_enum;
 
 /// Checks, for any `code_enum!` type, that codes round-trip through `parse`, serde and `Display`,
 /// and that an unknown code is rejected with the given field name.

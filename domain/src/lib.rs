@@ -5,6 +5,10 @@
 
 mod code_enum;
 
+#[doc(inline)]
+pub use crate::__code_enum as code_enum;
+pub use code_enum::Code;
+
 pub mod calendar;
 pub mod consent;
 pub mod error;
@@ -23,11 +27,15 @@ pub use ids::{
     ApiClientId, ConsentId, OrganisationId, PersonId, ReferralId, ServiceId, TenantId, UserId,
 };
 pub use organisation::OrganisationKind;
-pub use permissions::{Action, Actor, Target, authorize, may_grant};
+pub use permissions::{Action, Actor, Target, authorize, may_grant, works_referrals};
 pub use person::duplicate_key;
 pub use referral::{
-    DeclineReason, Outcome, Party, ReferralAction, ReferralStatus, Urgency, remaining_working_days,
-    resumed_due_date, transition,
+    DeclineReason, Outcome, Party, ReferralAccess, ReferralAction, ReferralEventKind,
+    ReferralFacts, ReferralStatus, Relation, Urgency, remaining_working_days, resumed_due_date,
+    transition,
 };
 pub use roles::{Role, Roles};
-pub use validation::{Email, Name, OptionalText, Password, ResponseDays, Text};
+pub use validation::{
+    BirthDate, DeadlineDays, Email, Expiry, ItemList, Name, OptionalText, Password, Phone,
+    ResponseDays, Search, Text,
+};

@@ -14,6 +14,9 @@ mod m20261123_201000_create_people_and_consents;
 mod m20261123_201100_create_referrals;
 mod m20261123_203000_add_deadline_stages;
 mod m20261123_204500_index_referrals_by_tenant;
+mod m20261202_120000_create_user_roles;
+mod m20261202_120100_drop_users_roles;
+mod m20261202_120200_add_referral_root;
 
 pub struct Migrator;
 
@@ -29,6 +32,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_201100_create_referrals::Migration),
             Box::new(m20261123_203000_add_deadline_stages::Migration),
             Box::new(m20261123_204500_index_referrals_by_tenant::Migration),
+            Box::new(m20261202_120000_create_user_roles::Migration),
+            Box::new(m20261202_120100_drop_users_roles::Migration),
+            Box::new(m20261202_120200_add_referral_root::Migration),
         ]
     }
 }

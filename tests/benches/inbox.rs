@@ -26,8 +26,8 @@ use anyhow::Context;
 use domain::{Actor, OrganisationId, Role, Roles, TenantId, UserId};
 use passerelle::{
     entities::referral,
-    graphql::pagination::{Cursor, PageRequest},
-    referrals::store::{self, Filters, Mailbox, Order},
+    referrals::store::{self, Filters, Order, Scope},
+    store::{Cursor, PageRequest},
 };
 use sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, DbBackend, FromQueryResult, Statement,
@@ -451,14 +451,15 @@ impl Inbox {
         let filters = Self::filters(order);
         store::list(
             c,
-            &self.actor,
-            Mailbox::Received,
+            self.actor.tenant_id,
+            Scope::ReceivedBy(self.actor.organisation_id),
             &filters,
             order,
             &page,
             self.now,
         )
         .await
+        .map(|page| page.into_rows())
         .map_err(|e| anyhow::anyhow!("store::list: {e:?}"))
     }
 

@@ -30,7 +30,7 @@ impl TestApp {
             .collect::<String>()
             .to_lowercase();
         let email = format!("admin@{slug}.test");
-        let created = passerelle::demo::bootstrap(
+        let created = passerelle::auth::bootstrap::bootstrap(
             self.db(),
             name,
             &email,

@@ -161,6 +161,20 @@ impl TestApp {
         response.json().await.expect("graphql JSON body")
     }
 
+    /// GETs a page as a signed-in account (its token as the session cookie); returns the status
+    /// and the HTML.
+    pub async fn page(&self, who: &Account, path: &str) -> (u16, String) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .header("cookie", format!("passerelle_session={}", who.token))
+            .send()
+            .await
+            .expect("page request");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("page body"))
+    }
+
     /// Signs in and returns the access token; panics if refused.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let body = self

@@ -23,7 +23,7 @@ async fn outbox(app: &TestApp, referral: &str) -> Vec<(String, String)> {
         .unwrap()
         .into_iter()
         .filter(|n| ["REMINDER", "OVERDUE", "ESCALATION"].contains(&n.kind.as_str()))
-        .map(|n| (n.kind, n.recipients))
+        .map(|n| (n.kind.as_str().to_owned(), n.recipients))
         .collect()
 }
 

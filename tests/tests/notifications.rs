@@ -339,7 +339,7 @@ fn sample_mail(tenant: &str, dedup_key: Option<String>, to: &str) -> NewMail {
     NewMail {
         tenant_id: domain::TenantId::from_uuid(tenant.parse().unwrap()),
         organisation_id: None,
-        kind: "REFERRAL_CREATED",
+        kind: passerelle::notifications::MailKind::ReferralCreated,
         recipients: vec![to.to_owned()],
         rendered: RenderedMail {
             subject: "Nouvelle orientation pour « Accès aux droits »".into(),
@@ -348,6 +348,7 @@ fn sample_mail(tenant: &str, dedup_key: Option<String>, to: &str) -> NewMail {
         },
         referral_id: Some(uuid::Uuid::now_v7()),
         dedup_key,
+        in_app: false,
     }
 }
 
@@ -620,7 +621,7 @@ async fn outbox_of(
     let (url, guard) = fresh_database(backend).await;
     let db = passerelle::db::connect(&url).await.unwrap();
     passerelle::db::migrate(&db).await.unwrap();
-    let tenant = passerelle::demo::bootstrap(
+    let tenant = passerelle::auth::bootstrap::bootstrap(
         &db,
         "Arras",
         "admin@arras.test",

@@ -197,12 +197,53 @@ async fn redirected_then_declined(app: TestApp) {
     );
     let child = children[0]["id"].as_str().unwrap();
 
+    // The new receiver knows where the referral comes from: the parent's metadata and the
+    // redirect comment, not the parent's motive or comments.
+    let seen = app
+        .graphql(
+            Some(&t.cpam.token),
+            "query($id: ID!) { referral(id: $id) { motive
+               timeline { kind comment }
+               parent { id status motive person { id } fromOrganisation { id } toOrganisation { id }
+                        timeline { kind comment } } } }",
+            json!({ "id": child }),
+        )
+        .await;
+    let parent_seen = &ok(&seen)["referral"]["parent"];
+    assert_eq!(parent_seen["id"], parent, "{seen}");
+    assert_eq!(parent_seen["status"], "REDIRECTED");
+    assert_eq!(
+        parent_seen["fromOrganisation"]["id"],
+        t.agent.organisation_id.as_str()
+    );
+    assert_eq!(
+        parent_seen["toOrganisation"]["id"],
+        t.caf.organisation_id.as_str()
+    );
+    assert!(
+        parent_seen["motive"].is_null() && parent_seen["person"].is_null(),
+        "{seen}"
+    );
+    let redirect_comments: Vec<&Value> = parent_seen["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "REDIRECT")
+        .map(|e| &e["comment"])
+        .collect();
+    assert_eq!(redirect_comments, [&json!("Relève de la CPAM")], "{seen}");
+    // ... and its own copy of the redirect comment, on its referral's first line.
+    assert_eq!(
+        ok(&seen)["referral"]["timeline"][0]["comment"],
+        "Relève de la CPAM"
+    );
+    // A third organisation of the territory learns nothing of the chain.
+    for id in [parent, child] {
+        let outsider = app.read_referral(&t.outsider, id).await;
+        assert_eq!(error_code(&outsider), Some("NOT_FOUND"), "{outsider}");
+    }
     let seen = app.read_referral(&t.cpam, child).await;
     let seen = &ok(&seen)["referral"];
-    assert!(
-        seen["parent"].is_null(),
-        "the CPAM does not see the CAF's referral"
-    );
     assert_eq!(
         seen["fromOrganisation"]["id"], created["fromOrganisation"]["id"],
         "the chain stays the sender's"
@@ -304,12 +345,13 @@ async fn referrals_need_a_valid_consent_naming_the_receiver(app: TestApp) {
     let only_cpam = app
         .record_consent(&t.agent, &person, &[&t.cpam.organisation_id], None)
         .await;
+    let in_five_years = (app.state.clock.now() + time::Duration::days(5 * 365)).date();
     let expiring = app
         .record_consent(
             &t.agent,
             &person,
             &[&t.caf.organisation_id],
-            Some("2099-01-01"),
+            Some(&in_five_years.to_string()),
         )
         .await;
     let withdrawn = app

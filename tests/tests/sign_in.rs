@@ -126,10 +126,15 @@ async fn bad_tokens_are_unauthenticated(app: TestApp) {
     let now = app.state.clock.now();
     let hour = std::time::Duration::from_secs(3600);
 
-    let (expired, _) = app.state.jwt.issue(uid, tid, now - 2 * hour, hour).unwrap();
+    let (expired, _) = app
+        .state
+        .auth
+        .jwt
+        .issue(uid, tid, now - 2 * hour, hour)
+        .unwrap();
     let other_key = passerelle::auth::jwt::JwtKeys::new(b"some-other-signing-key-of-32-bytes!!");
     let (foreign, _) = other_key.issue(uid, tid, now, hour).unwrap();
-    let (good, _) = app.state.jwt.issue(uid, tid, now, hour).unwrap();
+    let (good, _) = app.state.auth.jwt.issue(uid, tid, now, hour).unwrap();
     let payload = good.split('.').nth(1).unwrap();
     // {"alg":"none","typ":"JWT"}
     let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");

@@ -1,15 +1,20 @@
-//! `login`, `me`, `createUser` and the `User` type.
+//! `login`, `me`, `createUser`, `setUserActive` and the `User` type.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, dataloader::DataLoader};
 use domain::{Email, OrganisationId, Roles};
 use time::OffsetDateTime;
 
 use crate::{
-    auth::{commands, password, store},
-    directory::{self, graphql::Organisation},
+    auth::{
+        loaders::RolesLoader,
+        service::{self, Account, UserForm},
+        store,
+    },
+    directory::graphql::{self as directory_graphql, Organisation},
     entities::user,
     error::{ApiError, ApiResult},
-    graphql::CtxExt,
+    graphql::context::CtxExt,
+    service::{input_id, lookup_id},
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -22,40 +27,67 @@ pub enum Role {
     TenantAdmin,
 }
 
-pub struct User(pub user::Model);
+/// A user; their roles when known already (the caller, a freshly created account), otherwise
+/// loaded with the other users' of the response.
+pub struct User {
+    model: user::Model,
+    roles: Option<Roles>,
+}
+
+impl User {
+    pub fn from_model(model: user::Model) -> Self {
+        Self { model, roles: None }
+    }
+}
+
+impl From<Account> for User {
+    fn from(account: Account) -> Self {
+        Self {
+            model: account.user,
+            roles: Some(account.roles),
+        }
+    }
+}
 
 #[Object]
 impl User {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.model.id.to_string())
     }
     async fn email(&self) -> &str {
-        &self.0.email
+        &self.model.email
     }
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.model.name
     }
-    async fn roles(&self) -> Vec<Role> {
-        Roles::parse_csv(&self.0.roles)
-            .map(|roles| roles.iter().map(Role::from).collect())
-            .unwrap_or_default()
+    async fn roles(&self, ctx: &Context<'_>) -> ApiResult<Vec<Role>> {
+        let roles = match (self.roles, ctx.data_opt::<DataLoader<RolesLoader>>()) {
+            (Some(roles), _) => roles,
+            (None, Some(loader)) => loader.load_one(self.model.id).await?.unwrap_or_default(),
+            (None, None) => {
+                let tenant = domain::TenantId::from_uuid(self.model.tenant_id);
+                store::roles_of_user(&ctx.app().db, tenant, self.model.id).await?
+            }
+        };
+        Ok(roles.iter().map(Role::from).collect())
     }
     async fn active(&self) -> bool {
-        self.0.active
+        self.model.active
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
-        let id = OrganisationId::from_uuid(self.0.organisation_id);
-        if ctx.data_opt::<async_graphql::dataloader::DataLoader<directory::loaders::OrganisationLoader>>().is_some() {
-            return directory::loaders::organisation(ctx, id).await;
+        let id = OrganisationId::from_uuid(self.model.organisation_id);
+        if ctx
+            .data_opt::<DataLoader<crate::directory::loaders::OrganisationLoader>>()
+            .is_some()
+        {
+            return directory_graphql::organisation(ctx, id).await;
         }
         // `login` answers before the request has a caller (so no loaders): the user's own
         // tenant scopes the lookup.
-        use sea_orm::EntityTrait;
-        crate::entities::organisation::Entity::find_by_id((self.0.tenant_id, id.as_uuid()))
-            .one(&ctx.app().db)
-            .await?
-            .map(Organisation)
-            .ok_or(ApiError::Domain(domain::Error::NotFound))
+        let tenant = domain::TenantId::from_uuid(self.model.tenant_id);
+        Ok(Organisation(
+            crate::directory::store::organisation_get(&ctx.app().db, tenant, id).await?,
+        ))
     }
 }
 
@@ -73,14 +105,7 @@ pub struct AuthQuery;
 impl AuthQuery {
     /// The signed-in user.
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<User> {
-        let actor = ctx.actor()?;
-        let user_id = actor
-            .user_id
-            .ok_or(ApiError::Domain(domain::Error::NotFound))?;
-        store::user_by_id(&ctx.app().db, actor.tenant_id, user_id)
-            .await?
-            .map(User)
-            .ok_or(ApiError::Domain(domain::Error::NotFound))
+        Ok(service::me(&ctx.service()?).await?.into())
     }
 }
 
@@ -111,26 +136,38 @@ impl AuthMutation {
         if password.is_empty() {
             return Err(ApiError::invalid("password", "obligatoire"));
         }
-        let session = sign_in(app, email.as_str(), password, ctx.request().client_ip).await?;
+        let request = ctx.request();
+        let session = app
+            .auth
+            .sign_in(
+                &app.db,
+                request.now,
+                email.as_str(),
+                password,
+                request.client_ip,
+            )
+            .await?;
         Ok(Session {
             access_token: session.token,
             expires_at: session.expires_at,
-            user: User(session.user),
+            user: User::from_model(session.user),
         })
     }
 
     /// Deactivates or reactivates a user (tenant admin, or org admin for their organisation).
-    /// A deactivated user cannot sign in, and their tokens stop working at once.
+    /// A deactivated user cannot sign in, their tokens stop working at once, and their open
+    /// referrals go back to their organisation's queue.
     async fn set_user_active(&self, ctx: &Context<'_>, id: ID, active: bool) -> ApiResult<User> {
-        Ok(User(
-            commands::set_user_active(ctx.app(), ctx.actor()?, &id.0, active).await?,
-        ))
+        let id = lookup_id(&id.0)?;
+        Ok(service::set_user_active(&ctx.service()?, id, active)
+            .await?
+            .into())
     }
 
     /// Creates a user in an organisation (tenant admin, or org admin for their own organisation).
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> ApiResult<User> {
-        let form = commands::UserForm {
-            organisation_id: input.organisation_id.0,
+        let form = UserForm {
+            organisation: input_id("organisationId", &input.organisation_id.0)?,
             email: input.email,
             name: input.name,
             roles: input
@@ -140,52 +177,6 @@ impl AuthMutation {
                 .collect(),
             password: input.password,
         };
-        Ok(User(
-            commands::create_user(ctx.app(), ctx.actor()?, form).await?,
-        ))
+        Ok(service::create_user(&ctx.service()?, form).await?.into())
     }
-}
-
-pub struct SignedIn {
-    pub token: String,
-    pub expires_at: OffsetDateTime,
-    pub user: user::Model,
-}
-
-/// The one sign-in path, shared by GraphQL and the web form: limiter, constant-time check,
-/// token.
-pub async fn sign_in(
-    app: &crate::AppState,
-    email: &str,
-    password: String,
-    client_ip: std::net::IpAddr,
-) -> ApiResult<SignedIn> {
-    let started = app.clock.now();
-    app.throttle
-        .check(email, client_ip, started)
-        .map_err(|t| ApiError::Throttled {
-            retry_after_secs: t.retry_after.as_secs(),
-        })?;
-    let user = store::user_for_sign_in(&app.db, email)
-        .await?
-        .filter(|u| u.active);
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = password::verify(password, stored).await?;
-    let Some(user) = user.filter(|_| ok) else {
-        app.throttle.record_failure(email, client_ip, started);
-        tracing::info!("sign-in refused");
-        return Err(ApiError::SignInRefused);
-    };
-    app.throttle.record_success(email, client_ip, started);
-    let (token, expires_at) = app.jwt.issue(
-        user.id,
-        user.tenant_id,
-        app.clock.now(),
-        app.config.token_lifetime(),
-    )?;
-    Ok(SignedIn {
-        token,
-        expires_at,
-        user,
-    })
 }

@@ -22,8 +22,9 @@ use crate::{
     auth::password,
     entities::{invitation, user},
     error::{ApiError, ApiResult},
-    notifications::{self, NewMail, mails},
-    web::render,
+    events::Hooks,
+    notifications::{MailKind, NewMail, mails},
+    web::render::render,
 };
 
 pub const VALID_FOR: time::Duration = time::Duration::days(7);
@@ -32,13 +33,14 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Writes the invitation and its mail in the caller's transaction (the one creating the user).
+/// Writes the invitation in the caller's transaction (the one creating the user) and returns
+/// its mail, for that transaction's event.
 pub async fn invite(
-    app: &AppState,
     txn: &impl ConnectionTrait,
+    hooks: &Hooks,
     user: &user::Model,
     now: OffsetDateTime,
-) -> ApiResult<()> {
+) -> ApiResult<NewMail> {
     let token = hex::encode(rand::random::<[u8; 32]>());
     invitation::Entity::insert(invitation::ActiveModel {
         token_hash: Set(token_hash(&token)),
@@ -50,23 +52,18 @@ pub async fn invite(
     })
     .exec(txn)
     .await?;
-    let link = format!("{}/invitation/{token}", app.config.public_url());
-    let rendered = mails::invitation(app, &user.name, &link)?;
-    notifications::enqueue(
-        txn,
-        NewMail {
-            tenant_id: TenantId::from_uuid(user.tenant_id),
-            organisation_id: Some(OrganisationId::from_uuid(user.organisation_id)),
-            kind: "INVITATION",
-            recipients: vec![user.email.clone()],
-            rendered,
-            referral_id: None,
-            dedup_key: None,
-        },
-        now,
-    )
-    .await?;
-    Ok(())
+    let link = format!("{}/invitation/{token}", hooks.public_url);
+    let rendered = mails::invitation(hooks, &user.name, &link)?;
+    Ok(NewMail {
+        tenant_id: TenantId::from_uuid(user.tenant_id),
+        organisation_id: Some(OrganisationId::from_uuid(user.organisation_id)),
+        kind: MailKind::Invitation,
+        recipients: vec![user.email.clone()],
+        rendered,
+        referral_id: None,
+        dedup_key: None,
+        in_app: false,
+    })
 }
 
 /// The invitation and its user, if the link is still usable.
@@ -173,7 +170,7 @@ async fn submit(
     let password = match checked {
         Ok(p) => p,
         Err(err) => {
-            let error = crate::web::form_error("invitation", &err);
+            let error = crate::web::render::form_error("invitation", &err);
             return render(
                 &app,
                 StatusCode::BAD_REQUEST,

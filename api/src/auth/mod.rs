@@ -1,11 +1,13 @@
-//! Who is calling: users and their sign-in (argon2id, JWT, limiter), the `Actor` every store
-//! call is scoped by, and user management.
+//! Who is calling: users and their sign-in (argon2id, JWT, limiter), the `Actor` every service
+//! call is scoped by, account management, and the first tenant's bootstrap.
 
-pub mod actor;
-pub mod commands;
+pub mod bootstrap;
 pub mod graphql;
 pub mod invitations;
 pub mod jwt;
+pub mod loaders;
 pub mod password;
+pub mod service;
+pub mod sign_in;
 pub mod store;
 pub mod throttle;

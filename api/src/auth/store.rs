@@ -1,15 +1,17 @@
-//! Users in the database. Every function but the sign-in lookup takes the tenant or the actor.
+//! Users and their roles in the database. Every function but the sign-in lookup takes the
+//! tenant.
 
-use domain::{Actor, Email, Name, OrganisationId, Roles, TenantId, UserId};
+use std::collections::HashMap;
+
+use domain::{Email, Name, OrganisationId, Role, Roles, TenantId, UserId};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr,
 };
 
 use crate::{
-    entities::{sign_in_email, user},
+    entities::{sign_in_email, user, user_role},
     error::{ApiResult, conflict_on_unique},
-    graphql::pagination::PageRequest,
+    store::{Coded, Cursor, Key, Page, PageRequest, keyset},
 };
 
 /// Sign-in is where the tenant becomes known: the only lookup not scoped by tenant.
@@ -38,6 +40,66 @@ pub async fn user_by_id(
         .await?)
 }
 
+/// The caller a user stands for: their tenant, organisation and roles.
+pub async fn actor_of(db: &impl ConnectionTrait, user: &user::Model) -> ApiResult<domain::Actor> {
+    let tenant = TenantId::from_uuid(user.tenant_id);
+    Ok(domain::Actor {
+        tenant_id: tenant,
+        organisation_id: OrganisationId::from_uuid(user.organisation_id),
+        user_id: Some(UserId::from_uuid(user.id)),
+        roles: roles_of_user(db, tenant, user.id).await?,
+    })
+}
+
+/// The names of these users, by id.
+pub async fn names(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    ids: &[uuid::Uuid],
+) -> ApiResult<HashMap<uuid::Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::TenantId.eq(tenant.as_uuid()))
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+/// The roles of these users, by user.
+pub async fn roles_of(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    users: &[uuid::Uuid],
+) -> ApiResult<HashMap<uuid::Uuid, Roles>> {
+    let rows = user_role::Entity::find()
+        .filter(user_role::Column::TenantId.eq(tenant.as_uuid()))
+        .filter(user_role::Column::UserId.is_in(users.iter().copied()))
+        .all(db)
+        .await?;
+    let mut out: HashMap<uuid::Uuid, Roles> = users.iter().map(|u| (*u, Roles::empty())).collect();
+    for row in rows {
+        out.entry(row.user_id).or_default().insert(row.role.0);
+    }
+    Ok(out)
+}
+
+/// The roles of one user.
+pub async fn roles_of_user(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: uuid::Uuid,
+) -> ApiResult<Roles> {
+    Ok(roles_of(db, tenant, &[user])
+        .await?
+        .remove(&user)
+        .unwrap_or_default())
+}
+
 pub struct NewUser {
     pub organisation_id: OrganisationId,
     pub email: Email,
@@ -47,20 +109,7 @@ pub struct NewUser {
     pub password_hash: Option<String>,
 }
 
-/// Inserts the user and its sign-in entry in one transaction: both or neither.
-pub async fn user_insert(
-    db: &DatabaseConnection,
-    tenant: TenantId,
-    new: NewUser,
-    now: time::OffsetDateTime,
-) -> ApiResult<user::Model> {
-    let txn = db.begin().await?;
-    let model = user_insert_in(&txn, tenant, new, now).await?;
-    txn.commit().await?;
-    Ok(model)
-}
-
-/// The two inserts of `user_insert`, inside a transaction the caller holds.
+/// The user, its roles and its sign-in entry, inside a transaction the caller holds.
 pub async fn user_insert_in(
     txn: &impl ConnectionTrait,
     tenant: TenantId,
@@ -74,7 +123,6 @@ pub async fn user_insert_in(
         organisation_id: new.organisation_id.as_uuid(),
         email: new.email.as_str().to_owned(),
         name: new.name.as_str().to_owned(),
-        roles: new.roles.to_csv(),
         password_hash: new.password_hash,
         active: true,
         created_at: now,
@@ -90,36 +138,53 @@ pub async fn user_insert_in(
     user::Entity::insert(user::ActiveModel::from(model.clone()))
         .exec(txn)
         .await?;
+    set_roles(txn, tenant, id, new.roles).await?;
     Ok(model)
+}
+
+/// Replaces a user's roles.
+pub async fn set_roles(
+    txn: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    roles: Roles,
+) -> ApiResult<()> {
+    user_role::Entity::delete_many()
+        .filter(user_role::Column::TenantId.eq(tenant.as_uuid()))
+        .filter(user_role::Column::UserId.eq(user.as_uuid()))
+        .exec(txn)
+        .await?;
+    let rows: Vec<user_role::ActiveModel> = roles
+        .iter()
+        .map(|role: Role| user_role::ActiveModel {
+            tenant_id: Set(tenant.as_uuid()),
+            user_id: Set(user.as_uuid()),
+            role: Set(Coded(role)),
+        })
+        .collect();
+    if !rows.is_empty() {
+        user_role::Entity::insert_many(rows).exec(txn).await?;
+    }
+    Ok(())
 }
 
 /// Users of one organisation, by name.
 pub async fn users_of_organisation(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
     organisation: OrganisationId,
     page: &PageRequest,
-) -> ApiResult<Vec<user::Model>> {
-    let mut query = user::Entity::find()
-        .filter(user::Column::TenantId.eq(actor.tenant_id.as_uuid()))
-        .filter(user::Column::OrganisationId.eq(organisation.as_uuid()));
-    if let Some(after) = &page.after {
-        query = query.filter(
-            Condition::any()
-                .add(user::Column::Name.gt(after.key.clone()))
-                .add(
-                    Condition::all()
-                        .add(user::Column::Name.eq(after.key.clone()))
-                        .add(user::Column::Id.gt(after.id)),
-                ),
-        );
-    }
-    Ok(query
-        .order_by_asc(user::Column::Name)
-        .order_by_asc(user::Column::Id)
-        .limit(page.limit())
+) -> ApiResult<Page<user::Model>> {
+    use user::Column as C;
+    let query = user::Entity::find()
+        .filter(C::TenantId.eq(tenant.as_uuid()))
+        .filter(C::OrganisationId.eq(organisation.as_uuid()));
+    let rows = keyset(query, &[Key::Text(C::Name)], C::Id, false, page)?
         .all(db)
-        .await?)
+        .await?;
+    Ok(Page::of(page, rows, |u| {
+        Cursor::new(vec![u.name.clone()], u.id)
+    }))
 }
 
 pub async fn user_set_active(
@@ -129,10 +194,7 @@ pub async fn user_set_active(
     active: bool,
 ) -> ApiResult<()> {
     user::Entity::update_many()
-        .col_expr(
-            user::Column::Active,
-            sea_orm::sea_query::Expr::value(active),
-        )
+        .col_expr(user::Column::Active, Expr::value(active))
         .filter(user::Column::TenantId.eq(tenant.as_uuid()))
         .filter(user::Column::Id.eq(id.as_uuid()))
         .exec(db)

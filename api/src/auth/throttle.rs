@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn an_account_under_attack_is_closed_to_new_addresses_only() {
         let t = throttle();
-        let now = OffsetDateTime::now_utc();
+        let now = time::macros::datetime!(2026-12-02 10:00 UTC);
         t.record_success("alice@x.fr", USER_HOME, now);
         for _ in 0..5 {
             t.check("alice@x.fr", ATTACKER, now).unwrap();
@@ -197,7 +197,7 @@ mod tests {
     #[test]
     fn an_address_spraying_many_accounts_is_stopped() {
         let t = throttle();
-        let now = OffsetDateTime::now_utc();
+        let now = time::macros::datetime!(2026-12-02 10:00 UTC);
         for i in 0..8 {
             let account = format!("user{i}@x.fr");
             t.check(&account, ATTACKER, now).unwrap();
@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn failures_expire_with_the_window() {
         let t = throttle();
-        let start = OffsetDateTime::now_utc();
+        let start = time::macros::datetime!(2026-12-02 10:00 UTC);
         for _ in 0..5 {
             t.record_failure("bob@x.fr", ATTACKER, start);
         }

@@ -5,11 +5,12 @@ use domain::OrganisationId;
 use time::OffsetDateTime;
 
 use crate::{
-    consents::{commands, store},
-    directory::{graphql::Organisation, loaders},
+    consents::service::{self, ConsentForm},
+    directory::graphql::{self as directory_graphql, Organisation},
     entities::consent,
     error::ApiResult,
-    graphql::CtxExt,
+    graphql::context::CtxExt,
+    service::{input_id, lookup_id},
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -41,21 +42,16 @@ impl Consent {
     }
     /// ACTIVE, EXPIRED (from `validUntil`) or WITHDRAWN, as of now.
     async fn status(&self, ctx: &Context<'_>) -> ConsentStatus {
-        domain::consent_status(
-            self.0.withdrawn_at,
-            self.0.expires_at,
-            ctx.app().clock.now(),
-        )
-        .into()
+        domain::consent_status(self.0.withdrawn_at, self.0.expires_at, ctx.request().now).into()
     }
     async fn valid_until(&self) -> Option<OffsetDateTime> {
         self.0.expires_at
     }
     async fn recipients(&self, ctx: &Context<'_>) -> ApiResult<Vec<Organisation>> {
-        let ids = store::recipients(&ctx.app().db, ctx.actor()?, self.0.id).await?;
+        let ids = service::recipients(&ctx.service()?, &self.0).await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(loaders::organisation(ctx, id).await?);
+            out.push(directory_graphql::organisation(ctx, id).await?);
         }
         Ok(out)
     }
@@ -66,9 +62,7 @@ impl Consent {
         lines(&self.0.data_categories)
     }
     async fn method(&self) -> ConsentMethod {
-        domain::ConsentMethod::parse(&self.0.method)
-            .unwrap_or(domain::ConsentMethod::Oral)
-            .into()
+        self.0.method.0.into()
     }
     async fn collected_at(&self) -> OffsetDateTime {
         self.0.collected_at
@@ -77,7 +71,8 @@ impl Consent {
         ID(self.0.collected_by.to_string())
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
-        loaders::organisation(ctx, OrganisationId::from_uuid(self.0.organisation_id)).await
+        directory_graphql::organisation(ctx, OrganisationId::from_uuid(self.0.organisation_id))
+            .await
     }
     async fn evidence(&self) -> Option<&str> {
         self.0.evidence.as_deref()
@@ -118,13 +113,14 @@ impl ConsentsMutation {
         ctx: &Context<'_>,
         input: RecordConsentInput,
     ) -> ApiResult<Consent> {
-        let form = commands::ConsentForm {
-            person_id: input.person_id.0,
-            recipient_organisation_ids: input
-                .recipient_organisation_ids
-                .into_iter()
-                .map(|i| i.0)
-                .collect(),
+        let recipients = input
+            .recipient_organisation_ids
+            .iter()
+            .map(|i| input_id("recipientOrganisationIds", &i.0))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let form = ConsentForm {
+            person: lookup_id(&input.person_id.0)?,
+            recipients,
             purposes: input.purposes,
             data_categories: input.data_categories,
             method: input.method.into(),
@@ -132,9 +128,7 @@ impl ConsentsMutation {
             evidence: input.evidence,
             text_version: input.text_version,
         };
-        Ok(Consent(
-            commands::record_consent(ctx.app(), ctx.actor()?, form).await?,
-        ))
+        Ok(Consent(service::record(&ctx.service()?, form).await?))
     }
 
     /// Withdraws a consent: open referrals made under it are cancelled, and their receivers no
@@ -145,8 +139,9 @@ impl ConsentsMutation {
         id: ID,
         reason: Option<String>,
     ) -> ApiResult<Consent> {
+        let id = lookup_id(&id.0)?;
         Ok(Consent(
-            commands::withdraw_consent(ctx.app(), ctx.actor()?, &id.0, reason).await?,
+            service::withdraw(&ctx.service()?, id, reason).await?,
         ))
     }
 }

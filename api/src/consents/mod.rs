@@ -1,5 +1,5 @@
 //! Consent records: who agreed to share what with whom, when, how and until when; withdrawal.
 
-pub mod commands;
 pub mod graphql;
+pub mod service;
 pub mod store;

@@ -1,34 +1,36 @@
-//! Consents and their recipients in the database, within the actor's tenant.
+//! Consents and their recipients in the database, within one tenant.
 
-use domain::{Actor, ConsentId, OrganisationId};
+use domain::{ConsentId, OrganisationId, TenantId};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
 };
 use time::OffsetDateTime;
 
 use crate::{
     entities::{consent, consent_recipient},
-    error::{ApiError, ApiResult},
+    error::ApiResult,
 };
 
-pub async fn consent_get(
+pub async fn get(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
     id: ConsentId,
-) -> ApiResult<consent::Model> {
-    consent::Entity::find_by_id((actor.tenant_id.as_uuid(), id.as_uuid()))
-        .one(db)
-        .await?
-        .ok_or(ApiError::Domain(domain::Error::NotFound))
+) -> ApiResult<Option<consent::Model>> {
+    Ok(
+        consent::Entity::find_by_id((tenant.as_uuid(), id.as_uuid()))
+            .one(db)
+            .await?,
+    )
 }
 
-pub async fn consents_of_person(
+pub async fn of_person(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
     person: uuid::Uuid,
 ) -> ApiResult<Vec<consent::Model>> {
     Ok(consent::Entity::find()
-        .filter(consent::Column::TenantId.eq(actor.tenant_id.as_uuid()))
+        .filter(consent::Column::TenantId.eq(tenant.as_uuid()))
         .filter(consent::Column::PersonId.eq(person))
         .order_by_desc(consent::Column::CollectedAt)
         .all(db)
@@ -37,11 +39,11 @@ pub async fn consents_of_person(
 
 pub async fn recipients(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
     consent: uuid::Uuid,
 ) -> ApiResult<Vec<OrganisationId>> {
     Ok(consent_recipient::Entity::find()
-        .filter(consent_recipient::Column::TenantId.eq(actor.tenant_id.as_uuid()))
+        .filter(consent_recipient::Column::TenantId.eq(tenant.as_uuid()))
         .filter(consent_recipient::Column::ConsentId.eq(consent))
         .all(db)
         .await?
@@ -50,7 +52,7 @@ pub async fn recipients(
         .collect())
 }
 
-pub async fn consent_insert(
+pub async fn insert(
     db: &impl ConnectionTrait,
     model: consent::Model,
     recipients: &[OrganisationId],
@@ -71,7 +73,7 @@ pub async fn consent_insert(
 }
 
 /// Marks the consent withdrawn unless it already is; returns whether this call withdrew it.
-pub async fn consent_withdraw(
+pub async fn withdraw(
     db: &impl ConnectionTrait,
     consent: &consent::Model,
     by: Option<uuid::Uuid>,
@@ -79,18 +81,9 @@ pub async fn consent_withdraw(
     now: OffsetDateTime,
 ) -> ApiResult<bool> {
     let result = consent::Entity::update_many()
-        .col_expr(
-            consent::Column::WithdrawnAt,
-            sea_orm::sea_query::Expr::value(Some(now)),
-        )
-        .col_expr(
-            consent::Column::WithdrawnBy,
-            sea_orm::sea_query::Expr::value(by),
-        )
-        .col_expr(
-            consent::Column::WithdrawalReason,
-            sea_orm::sea_query::Expr::value(reason),
-        )
+        .col_expr(consent::Column::WithdrawnAt, Expr::value(Some(now)))
+        .col_expr(consent::Column::WithdrawnBy, Expr::value(by))
+        .col_expr(consent::Column::WithdrawalReason, Expr::value(reason))
         .filter(consent::Column::TenantId.eq(consent.tenant_id))
         .filter(consent::Column::Id.eq(consent.id))
         .filter(consent::Column::WithdrawnAt.is_null())

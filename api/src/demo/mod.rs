@@ -1,18 +1,14 @@
-//! The demo territory, and the bootstrap of a first tenant from the command line.
+//! The demo territory: two tenants, their partners, services and accounts, and a few
+//! referrals played through the same services as the API.
 
 mod story;
 
-use domain::{
-    Actor, Email, Name, OrganisationId, OrganisationKind, Password, ResponseDays, Role, Roles,
-    TenantId,
-};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use domain::{Email, Name, OrganisationId, OrganisationKind, Password, ResponseDays, Role, Roles};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 
 use crate::{
-    auth::{password, store as users},
+    auth::{bootstrap::create_tenant, password, store as users},
     directory::store as directory,
     entities::tenant,
     error::{ApiError, ApiResult},
@@ -22,101 +18,6 @@ use crate::{
 pub const DEMO_PASSWORD: &str = "Passerelle-Demo-2026";
 pub const DEMO_TENANT: &str = "Communauté urbaine d'Arras";
 pub const OTHER_TENANT: &str = "Communauté d'agglomération de Lens-Liévin";
-
-pub struct Bootstrapped {
-    pub tenant_id: TenantId,
-    pub organisation_id: OrganisationId,
-    pub user_id: uuid::Uuid,
-}
-
-fn tenant_admin(tenant: TenantId, organisation: OrganisationId) -> Actor {
-    Actor {
-        tenant_id: tenant,
-        organisation_id: organisation,
-        user_id: None,
-        roles: Roles::from_iter([Role::TenantAdmin]),
-    }
-}
-
-/// A tenant, its coordinating organisation and an administrator holding TENANT_ADMIN and
-/// ORG_ADMIN. All or nothing.
-pub async fn bootstrap(
-    db: &DatabaseConnection,
-    tenant_name: &str,
-    email: &str,
-    name: &str,
-    password: &str,
-    now: OffsetDateTime,
-) -> anyhow::Result<Bootstrapped> {
-    let email = Email::parse("email", email).map_err(anyhow::Error::from)?;
-    let name = Name::parse("name", name).map_err(anyhow::Error::from)?;
-    let password = Password::parse("password", password).map_err(anyhow::Error::from)?;
-    let hash = password::hash(password)
-        .await
-        .map_err(ApiError::into_anyhow)?;
-    let txn = db.begin().await?;
-    let result: ApiResult<Bootstrapped> = async {
-        let conn = &txn;
-        let tenant_id = create_tenant_in(conn, tenant_name, now).await?;
-        let org = directory::organisation_insert(
-            conn,
-            &tenant_admin(tenant_id, OrganisationId::new()),
-            directory::NewOrganisation {
-                name: Name::parse("tenant", tenant_name)?,
-                kind: OrganisationKind::Other,
-                back_office_email: Some(email.clone()),
-            },
-            now,
-        )
-        .await?;
-        let user = users::user_insert_in(
-            conn,
-            tenant_id,
-            users::NewUser {
-                organisation_id: OrganisationId::from_uuid(org.id),
-                email,
-                name,
-                roles: Roles::from_iter([Role::TenantAdmin, Role::OrgAdmin]),
-                password_hash: Some(hash),
-            },
-            now,
-        )
-        .await?;
-        Ok(Bootstrapped {
-            tenant_id,
-            organisation_id: OrganisationId::from_uuid(org.id),
-            user_id: user.id,
-        })
-    }
-    .await;
-    match result {
-        Ok(created) => {
-            txn.commit().await?;
-            Ok(created)
-        }
-        Err(err) => {
-            txn.rollback().await?;
-            Err(err.into_anyhow())
-        }
-    }
-}
-
-async fn create_tenant_in(
-    db: &impl sea_orm::ConnectionTrait,
-    name: &str,
-    now: OffsetDateTime,
-) -> ApiResult<TenantId> {
-    let id = TenantId::new();
-    tenant::Entity::insert(tenant::ActiveModel {
-        id: Set(id.as_uuid()),
-        name: Set(Name::parse("tenant", name)?.as_str().to_owned()),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok(id)
-}
 
 /// A demo account, printed at start.
 pub struct DemoAccount {
@@ -333,14 +234,13 @@ pub async fn seed(app: &crate::AppState) -> anyhow::Result<&'static [DemoAccount
 
 async fn seed_all(db: &DatabaseConnection, now: OffsetDateTime) -> ApiResult<()> {
     let hash = password::hash(Password::parse("password", DEMO_PASSWORD)?).await?;
-    let txn = db.begin().await?;
-    let tenant_id = create_tenant_in(&txn, DEMO_TENANT, now).await?;
-    let admin = tenant_admin(tenant_id, OrganisationId::new());
+    let txn = crate::db::begin_write(db).await?;
+    let tenant_id = create_tenant(&txn, &Name::parse("tenant", DEMO_TENANT)?, now).await?;
     let mut org_ids = Vec::new();
     for org in ARRAS {
         let created = directory::organisation_insert(
             &txn,
-            &admin,
+            tenant_id,
             directory::NewOrganisation {
                 name: Name::parse("name", org.name)?,
                 kind: org.kind,
@@ -353,7 +253,7 @@ async fn seed_all(db: &DatabaseConnection, now: OffsetDateTime) -> ApiResult<()>
         for (name, category, days, urgent) in org.services {
             directory::service_insert(
                 &txn,
-                &admin,
+                tenant_id,
                 directory::NewService {
                     organisation_id: org_id,
                     name: Name::parse("name", name)?,
@@ -382,11 +282,10 @@ async fn seed_all(db: &DatabaseConnection, now: OffsetDateTime) -> ApiResult<()>
     }
 
     // A second, small territory: its people and referrals are never visible from Arras.
-    let lens = create_tenant_in(&txn, OTHER_TENANT, now).await?;
-    let lens_admin = tenant_admin(lens, OrganisationId::new());
+    let lens = create_tenant(&txn, &Name::parse("tenant", OTHER_TENANT)?, now).await?;
     let ccas = directory::organisation_insert(
         &txn,
-        &lens_admin,
+        lens,
         directory::NewOrganisation {
             name: Name::parse("name", "CCAS de Lens")?,
             kind: OrganisationKind::Ccas,
@@ -397,7 +296,7 @@ async fn seed_all(db: &DatabaseConnection, now: OffsetDateTime) -> ApiResult<()>
     .await?;
     directory::service_insert(
         &txn,
-        &lens_admin,
+        lens,
         directory::NewService {
             organisation_id: OrganisationId::from_uuid(ccas.id),
             name: Name::parse("name", "Aide alimentaire d'urgence")?,

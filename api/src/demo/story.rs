@@ -1,51 +1,61 @@
-//! A few referrals in the demo territory, made through the same commands as the API, so the
+//! A few referrals in the demo territory, made through the same services as the API, so the
 //! inboxes, the timelines and the local mailbox have something to show on first start.
 
-use domain::Urgency;
+use domain::{Actor, OrganisationId, ServiceId, Urgency};
 
 use crate::{
     AppState,
-    auth::{actor::actor_of, store as users},
-    consents::commands::{ConsentForm, record_consent},
-    directory::store as directory,
+    auth::store as users,
+    consents::service::{self as consents, ConsentForm},
+    directory::service as directory,
     error::{ApiError, ApiResult},
-    graphql::pagination::PageRequest,
-    people::commands::{PersonForm, create_person},
-    referrals::commands::{Change, ReferralForm, create_referral, transition},
+    people::service::{self as people, PersonForm},
+    referrals::service::{self as referrals, Change, NewReferral},
+    service::Ctx,
+    store::PageRequest,
 };
 
-async fn actor(app: &AppState, email: &str) -> ApiResult<domain::Actor> {
+async fn actor(app: &AppState, email: &str) -> ApiResult<Actor> {
     let user = users::user_for_sign_in(&app.db, email)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("demo user {email} missing")))?;
-    actor_of(&user)
+    users::actor_of(&app.db, &user).await
+}
+
+fn ctx<'a>(app: &'a AppState, actor: &'a Actor) -> Ctx<'a> {
+    Ctx {
+        actor,
+        db: &app.db,
+        now: app.clock.now(),
+        hooks: &app.hooks,
+    }
 }
 
 /// The id of the service of that name, and its organisation.
-async fn service(app: &AppState, actor: &domain::Actor, name: &str) -> ApiResult<(String, String)> {
-    let page = PageRequest {
-        first: 5,
-        after: None,
-    };
-    let found = directory::services_list(&app.db, actor, &page, None, Some(name)).await?;
+async fn service(ctx: &Ctx<'_>, name: &str) -> ApiResult<(ServiceId, OrganisationId)> {
+    let found = directory::services(ctx, &PageRequest::first(5), None, Some(name)).await?;
     let s = found
+        .into_rows()
         .into_iter()
         .find(|s| s.name == name)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("demo service {name} missing")))?;
-    Ok((s.id.to_string(), s.organisation_id.to_string()))
+    Ok((
+        ServiceId::from_uuid(s.id),
+        OrganisationId::from_uuid(s.organisation_id),
+    ))
 }
 
 pub async fn play(app: &AppState) -> ApiResult<()> {
     let agent = actor(app, "agent@franceservices-arras.demo").await?;
     let caf = actor(app, "expert@caf62.demo").await?;
     let cpam = actor(app, "expert@cpam-artois.demo").await?;
-    let (rsa, caf_org) = service(app, &agent, "Ouverture de droits RSA").await?;
-    let (apl, _) = service(app, &agent, "Aides au logement (APL)").await?;
-    let (css, cpam_org) = service(app, &agent, "Complémentaire santé solidaire").await?;
+    let as_agent = ctx(app, &agent);
+    let (rsa, caf_org) = service(&as_agent, "Ouverture de droits RSA").await?;
+    let (apl, _) = service(&as_agent, "Aides au logement (APL)").await?;
+    let (css, cpam_org) = service(&as_agent, "Complémentaire santé solidaire").await?;
 
-    let amina = create_person(
-        app,
-        &agent,
+    let amina = people::create(
+        &as_agent,
         PersonForm {
             first_name: "Amina".into(),
             last_name: "Benali".into(),
@@ -55,12 +65,12 @@ pub async fn play(app: &AppState) -> ApiResult<()> {
         },
     )
     .await?;
-    let consent = record_consent(
-        app,
-        &agent,
+    let person = domain::PersonId::from_uuid(amina.id);
+    let consent = consents::record(
+        &as_agent,
         ConsentForm {
-            person_id: amina.id.to_string(),
-            recipient_organisation_ids: vec![caf_org.clone(), cpam_org],
+            person,
+            recipients: vec![caf_org, cpam_org],
             purposes: vec!["Ouverture de droits".into(), "Accès aux soins".into()],
             data_categories: vec![
                 "Identité".into(),
@@ -74,58 +84,48 @@ pub async fn play(app: &AppState) -> ApiResult<()> {
         },
     )
     .await?;
-    let refer = |service: &str, motive: &str, urgency| ReferralForm {
-        person_id: amina.id.to_string(),
-        consent_id: consent.id.to_string(),
-        service_id: service.to_owned(),
+    let refer = |service: ServiceId, motive: &str, urgency| NewReferral {
+        person,
+        consent: domain::ConsentId::from_uuid(consent.id),
+        service,
         motive: motive.to_owned(),
         urgency,
     };
-    create_referral(
-        app,
-        &agent,
+    referrals::create(
+        &as_agent,
         refer(
-            &rsa,
+            rsa,
             "Séparation récente, plus de ressources depuis deux mois.",
             Urgency::Urgent,
         ),
     )
     .await?;
-    let to_cpam = create_referral(
-        app,
-        &agent,
+    let to_cpam = referrals::create(
+        &as_agent,
         refer(
-            &css,
+            css,
             "Renoncement aux soins faute de complémentaire.",
             Urgency::Standard,
         ),
     )
     .await?;
-    transition(
-        app,
-        &cpam,
-        &to_cpam.id.to_string(),
-        None,
-        Change::Acknowledge,
-    )
-    .await?;
-    let apl_referral = create_referral(
-        app,
-        &agent,
+    referrals::change(&ctx(app, &cpam), to_cpam.id, None, Change::Acknowledge).await?;
+    let apl_referral = referrals::create(
+        &as_agent,
         refer(
-            &apl,
+            apl,
             "Nouveau logement, aide au loyer à demander.",
             Urgency::Standard,
         ),
     )
     .await?;
-    let id = apl_referral.id.to_string();
-    transition(app, &caf, &id, None, Change::Acknowledge).await?;
-    transition(app, &caf, &id, None, Change::Accept).await?;
-    transition(
-        app,
-        &caf,
-        &id,
+    let as_caf = ctx(app, &caf);
+    let id = apl_referral.id;
+    referrals::change(&as_caf, id, None, Change::Acknowledge).await?;
+    referrals::change(&as_caf, id, None, Change::Accept).await?;
+    referrals::change(
+        &as_caf,
+        id,
         None,
         Change::Complete {
             outcome: domain::Outcome::RightOpened,

@@ -1,16 +1,17 @@
 //! Directory queries and mutations: organisations and services.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, connection::Connection};
-use domain::OrganisationId;
+use async_graphql::{
+    Context, Enum, ID, InputObject, Object, connection::Connection, dataloader::DataLoader,
+};
+use domain::{OrganisationId, ServiceId};
 
 use crate::{
-    directory::{commands, loaders, store},
-    entities::{organisation, service},
+    directory::{loaders, service},
+    entities::{organisation, service as service_row},
     error::{ApiError, ApiResult},
-    graphql::{
-        CtxExt,
-        pagination::{Cursor, PageRequest, connection},
-    },
+    graphql::context::{CtxExt, connection},
+    service::{input_id, lookup_id},
+    store::{PageRequest, not_found},
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -42,18 +43,22 @@ impl Organisation {
         &self.0.name
     }
     async fn kind(&self) -> OrganisationKind {
-        store::organisation_kind(&self.0).into()
+        self.0.kind.0.into()
     }
     /// The mailbox that receives this organisation's referrals.
     async fn back_office_email(&self) -> Option<&str> {
         self.0.back_office_email.as_deref()
     }
     async fn services(&self, ctx: &Context<'_>) -> ApiResult<Vec<Service>> {
-        loaders::services_of(ctx, OrganisationId::from_uuid(self.0.id)).await
+        Ok(services_of(ctx, OrganisationId::from_uuid(self.0.id))
+            .await?
+            .into_iter()
+            .map(Service)
+            .collect())
     }
 }
 
-pub struct Service(pub service::Model);
+pub struct Service(pub service_row::Model);
 
 #[Object]
 impl Service {
@@ -75,21 +80,7 @@ impl Service {
         self.0.urgent_response_days
     }
     async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
-        loaders::organisation(ctx, OrganisationId::from_uuid(self.0.organisation_id)).await
-    }
-}
-
-fn by_name_org(row: &organisation::Model) -> Cursor {
-    Cursor {
-        key: row.name.clone(),
-        id: row.id,
-    }
-}
-
-fn by_name_service(row: &service::Model) -> Cursor {
-    Cursor {
-        key: row.name.clone(),
-        id: row.id,
+        organisation(ctx, OrganisationId::from_uuid(self.0.organisation_id)).await
     }
 }
 
@@ -100,12 +91,8 @@ pub struct DirectoryQuery;
 impl DirectoryQuery {
     /// An organisation of the caller's territory; NOT_FOUND for any other.
     async fn organisation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Organisation> {
-        let actor = ctx.actor()?;
-        let id: OrganisationId = commands::parse_id("id", &id.0)
-            .map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
-        Ok(Organisation(
-            store::organisation_get(&ctx.app().db, actor, id).await?,
-        ))
+        let found = service::organisation(&ctx.service()?, lookup_id(&id.0)?).await?;
+        Ok(Organisation(found))
     }
 
     /// The organisations of the caller's territory, by name.
@@ -116,11 +103,9 @@ impl DirectoryQuery {
         after: Option<String>,
         search: Option<String>,
     ) -> ApiResult<Connection<String, Organisation>> {
-        let actor = ctx.actor()?;
-        let page = PageRequest::parse(first, after)?;
-        let rows =
-            store::organisations_list(&ctx.app().db, actor, &page, search.as_deref()).await?;
-        Ok(connection(&page, rows, by_name_org, Organisation))
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let found = service::organisations(&ctx.service()?, &page, search.as_deref()).await?;
+        Ok(connection(found, Organisation))
     }
 
     /// The services of the caller's territory, by name; filter by category and name.
@@ -132,22 +117,20 @@ impl DirectoryQuery {
         category: Option<String>,
         search: Option<String>,
     ) -> ApiResult<Connection<String, Service>> {
-        let actor = ctx.actor()?;
-        let page = PageRequest::parse(first, after)?;
-        let rows = store::services_list(
-            &ctx.app().db,
-            actor,
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let found = service::services(
+            &ctx.service()?,
             &page,
             category.as_deref(),
             search.as_deref(),
         )
         .await?;
-        Ok(connection(&page, rows, by_name_service, Service))
+        Ok(connection(found, Service))
     }
 
     /// The service categories in use in the territory.
     async fn service_categories(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
-        store::service_categories(&ctx.app().db, ctx.actor()?).await
+        service::categories(&ctx.service()?).await
     }
 }
 
@@ -178,13 +161,13 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: CreateOrganisationInput,
     ) -> ApiResult<Organisation> {
-        let form = commands::OrganisationForm {
+        let form = service::OrganisationForm {
             name: input.name,
             kind: input.kind.into(),
             back_office_email: input.back_office_email,
         };
         Ok(Organisation(
-            commands::create_organisation(ctx.app(), ctx.actor()?, form).await?,
+            service::create_organisation(&ctx.service()?, form).await?,
         ))
     }
 
@@ -194,15 +177,50 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: CreateServiceInput,
     ) -> ApiResult<Service> {
-        let form = commands::ServiceForm {
-            organisation_id: input.organisation_id.0,
+        let form = service::ServiceForm {
+            organisation: input_id("organisationId", &input.organisation_id.0)?,
             name: input.name,
             category: input.category,
             response_days: input.response_days,
             urgent_response_days: input.urgent_response_days,
         };
         Ok(Service(
-            commands::create_service(ctx.app(), ctx.actor()?, form).await?,
+            service::create_service(&ctx.service()?, form).await?,
         ))
     }
+}
+
+// ------------------------------------------------------------ the hops, through the loaders
+
+fn loader<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a DataLoader<T>> {
+    ctx.data::<DataLoader<T>>()
+        .map_err(|_| ApiError::Domain(domain::Error::Unauthenticated))
+}
+
+/// The organisation of the caller's tenant with this id.
+pub async fn organisation(ctx: &Context<'_>, id: OrganisationId) -> ApiResult<Organisation> {
+    loader::<loaders::OrganisationLoader>(ctx)?
+        .load_one(id.as_uuid())
+        .await?
+        .map(Organisation)
+        .ok_or_else(not_found)
+}
+
+/// The service of the caller's tenant with this id.
+pub async fn service(ctx: &Context<'_>, id: ServiceId) -> ApiResult<Service> {
+    loader::<loaders::ServiceLoader>(ctx)?
+        .load_one(id.as_uuid())
+        .await?
+        .map(Service)
+        .ok_or_else(not_found)
+}
+
+pub async fn services_of(
+    ctx: &Context<'_>,
+    id: OrganisationId,
+) -> ApiResult<Vec<service_row::Model>> {
+    Ok(loader::<loaders::ServicesByOrganisation>(ctx)?
+        .load_one(id.as_uuid())
+        .await?
+        .unwrap_or_default())
 }

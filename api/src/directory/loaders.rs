@@ -1,39 +1,41 @@
 //! DataLoaders for the directory's `belongsTo` hops: one query per request and kind, never one
-//! per row. Each loader is made per request for the caller's tenant, so it cannot cross tenants.
+//! per row. Each loader is made per request for the caller's tenant, so it cannot cross tenants;
+//! the directory is readable by every member of the tenant.
 
 use std::collections::HashMap;
 
-use async_graphql::{
-    Context,
-    dataloader::{DataLoader, Loader},
-};
-use domain::{OrganisationId, TenantId};
+use async_graphql::dataloader::{DataLoader, Loader};
+use domain::TenantId;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{
-    AppState,
-    directory::{
-        graphql::{Organisation, Service},
-        store,
-    },
+    directory::store,
     entities::{organisation, service},
-    error::{ApiError, ApiResult},
+    error::ApiError,
 };
 
-pub struct OrganisationLoader {
-    db: DatabaseConnection,
-    tenant: TenantId,
+macro_rules! tenant_loader {
+    ($name:ident) => {
+        pub struct $name {
+            db: DatabaseConnection,
+            tenant: TenantId,
+        }
+
+        impl $name {
+            pub fn new(db: &DatabaseConnection, tenant: TenantId) -> Self {
+                Self {
+                    db: db.clone(),
+                    tenant,
+                }
+            }
+        }
+    };
 }
 
-impl OrganisationLoader {
-    pub fn new(app: &AppState, tenant: TenantId) -> Self {
-        Self {
-            db: app.db.clone(),
-            tenant,
-        }
-    }
-}
+tenant_loader!(OrganisationLoader);
+tenant_loader!(ServiceLoader);
+tenant_loader!(ServicesByOrganisation);
 
 impl Loader<Uuid> for OrganisationLoader {
     type Value = organisation::Model;
@@ -45,17 +47,13 @@ impl Loader<Uuid> for OrganisationLoader {
     }
 }
 
-pub struct ServicesByOrganisation {
-    db: DatabaseConnection,
-    tenant: TenantId,
-}
+impl Loader<Uuid> for ServiceLoader {
+    type Value = service::Model;
+    type Error = ApiError;
 
-impl ServicesByOrganisation {
-    pub fn new(app: &AppState, tenant: TenantId) -> Self {
-        Self {
-            db: app.db.clone(),
-            tenant,
-        }
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = store::services_by_ids(&self.db, self.tenant, keys).await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 }
 
@@ -74,26 +72,23 @@ impl Loader<Uuid> for ServicesByOrganisation {
     }
 }
 
-fn loader<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a DataLoader<T>> {
-    ctx.data::<DataLoader<T>>()
-        .map_err(|_| ApiError::Domain(domain::Error::Unauthenticated))
-}
-
-/// The organisation of the caller's tenant with this id.
-pub async fn organisation(ctx: &Context<'_>, id: OrganisationId) -> ApiResult<Organisation> {
-    loader::<OrganisationLoader>(ctx)?
-        .load_one(id.as_uuid())
-        .await?
-        .map(Organisation)
-        .ok_or(ApiError::Domain(domain::Error::NotFound))
-}
-
-pub async fn services_of(ctx: &Context<'_>, id: OrganisationId) -> ApiResult<Vec<Service>> {
-    Ok(loader::<ServicesByOrganisation>(ctx)?
-        .load_one(id.as_uuid())
-        .await?
-        .unwrap_or_default()
-        .into_iter()
-        .map(Service)
-        .collect())
+/// Adds this module's loaders to a request of a caller of `tenant`.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    tenant: TenantId,
+) -> async_graphql::Request {
+    request
+        .data(DataLoader::new(
+            OrganisationLoader::new(db, tenant),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ServiceLoader::new(db, tenant),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ServicesByOrganisation::new(db, tenant),
+            tokio::spawn,
+        ))
 }

@@ -1,6 +1,6 @@
 //! The territory's directory: organisations and the services they can be referred to.
 
-pub mod commands;
 pub mod graphql;
 pub mod loaders;
+pub mod service;
 pub mod store;

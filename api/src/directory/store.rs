@@ -1,30 +1,27 @@
 //! Organisations and services in the database, always within the actor's tenant.
 
-use domain::{
-    Actor, Email, Name, OrganisationId, OrganisationKind, ResponseDays, ServiceId, TenantId,
-};
+use domain::{Email, Name, OrganisationId, OrganisationKind, ResponseDays, ServiceId, TenantId};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, Func},
 };
 use time::OffsetDateTime;
 
 use crate::{
     entities::{organisation, service},
-    error::{ApiError, ApiResult, conflict_on_unique},
-    graphql::pagination::PageRequest,
+    error::{ApiResult, conflict_on_unique},
+    store::{Coded, Cursor, Key, Page, PageRequest, keyset, not_found},
 };
 
 pub async fn organisation_get(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
     id: OrganisationId,
 ) -> ApiResult<organisation::Model> {
-    organisation::Entity::find_by_id((actor.tenant_id.as_uuid(), id.as_uuid()))
+    organisation::Entity::find_by_id((tenant.as_uuid(), id.as_uuid()))
         .one(db)
         .await?
-        .ok_or(ApiError::Domain(domain::Error::NotFound))
+        .ok_or_else(not_found)
 }
 
 pub async fn organisations_by_ids(
@@ -35,6 +32,33 @@ pub async fn organisations_by_ids(
     Ok(organisation::Entity::find()
         .filter(organisation::Column::TenantId.eq(tenant.as_uuid()))
         .filter(organisation::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Every organisation of the tenant, by name: for choosing one in a form (a territory has tens
+/// or hundreds, not a page's worth to cut).
+pub async fn all_organisations(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> ApiResult<Vec<organisation::Model>> {
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::TenantId.eq(tenant.as_uuid()))
+        .order_by_asc(organisation::Column::Name)
+        .order_by_asc(organisation::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Every service of the tenant, by name: for choosing one in a form.
+pub async fn all_services(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> ApiResult<Vec<service::Model>> {
+    Ok(service::Entity::find()
+        .filter(service::Column::TenantId.eq(tenant.as_uuid()))
+        .order_by_asc(service::Column::Name)
+        .order_by_asc(service::Column::Id)
         .all(db)
         .await?)
 }
@@ -80,37 +104,26 @@ fn name_contains<C: ColumnTrait>(column: C, search: &str) -> sea_orm::sea_query:
     lowered.like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
-/// After the cursor in (name, id) order.
-fn after_name<C: ColumnTrait>(name: C, id: C, page: &PageRequest) -> Option<Condition> {
-    page.after.as_ref().map(|after| {
-        Condition::any().add(name.gt(after.key.clone())).add(
-            Condition::all()
-                .add(name.eq(after.key.clone()))
-                .add(id.gt(after.id)),
-        )
-    })
+/// The cursor of a row listed by name.
+pub fn by_name(name: &str, id: uuid::Uuid) -> Cursor {
+    Cursor::new(vec![name.to_owned()], id)
 }
 
 pub async fn organisations_list(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
     page: &PageRequest,
     search: Option<&str>,
-) -> ApiResult<Vec<organisation::Model>> {
+) -> ApiResult<Page<organisation::Model>> {
     use organisation::Column as C;
-    let mut query = organisation::Entity::find().filter(C::TenantId.eq(actor.tenant_id.as_uuid()));
+    let mut query = organisation::Entity::find().filter(C::TenantId.eq(tenant.as_uuid()));
     if let Some(search) = search.filter(|s| !s.trim().is_empty()) {
         query = query.filter(name_contains(C::Name, search));
     }
-    if let Some(after) = after_name(C::Name, C::Id, page) {
-        query = query.filter(after);
-    }
-    Ok(query
-        .order_by_asc(C::Name)
-        .order_by_asc(C::Id)
-        .limit(page.limit())
+    let rows = keyset(query, &[Key::Text(C::Name)], C::Id, false, page)?
         .all(db)
-        .await?)
+        .await?;
+    Ok(Page::of(page, rows, |o| by_name(&o.name, o.id)))
 }
 
 pub struct NewOrganisation {
@@ -121,15 +134,15 @@ pub struct NewOrganisation {
 
 pub async fn organisation_insert(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
     new: NewOrganisation,
     now: OffsetDateTime,
 ) -> ApiResult<organisation::Model> {
     let model = organisation::Model {
-        tenant_id: actor.tenant_id.as_uuid(),
+        tenant_id: tenant.as_uuid(),
         id: OrganisationId::new().as_uuid(),
         name: new.name.as_str().to_owned(),
-        kind: new.kind.as_str().to_owned(),
+        kind: Coded(new.kind),
         back_office_email: new.back_office_email.map(|e| e.as_str().to_owned()),
         created_at: now,
     };
@@ -142,39 +155,46 @@ pub async fn organisation_insert(
 
 pub async fn service_get(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
     id: ServiceId,
 ) -> ApiResult<service::Model> {
-    service::Entity::find_by_id((actor.tenant_id.as_uuid(), id.as_uuid()))
+    service::Entity::find_by_id((tenant.as_uuid(), id.as_uuid()))
         .one(db)
         .await?
-        .ok_or(ApiError::Domain(domain::Error::NotFound))
+        .ok_or_else(not_found)
+}
+
+pub async fn services_by_ids(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    ids: &[uuid::Uuid],
+) -> ApiResult<Vec<service::Model>> {
+    Ok(service::Entity::find()
+        .filter(service::Column::TenantId.eq(tenant.as_uuid()))
+        .filter(service::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
 }
 
 pub async fn services_list(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
     page: &PageRequest,
     category: Option<&str>,
     search: Option<&str>,
-) -> ApiResult<Vec<service::Model>> {
+) -> ApiResult<Page<service::Model>> {
     use service::Column as C;
-    let mut query = service::Entity::find().filter(C::TenantId.eq(actor.tenant_id.as_uuid()));
+    let mut query = service::Entity::find().filter(C::TenantId.eq(tenant.as_uuid()));
     if let Some(category) = category.filter(|c| !c.trim().is_empty()) {
         query = query.filter(C::Category.eq(category.trim()));
     }
     if let Some(search) = search.filter(|s| !s.trim().is_empty()) {
         query = query.filter(name_contains(C::Name, search));
     }
-    if let Some(after) = after_name(C::Name, C::Id, page) {
-        query = query.filter(after);
-    }
-    Ok(query
-        .order_by_asc(C::Name)
-        .order_by_asc(C::Id)
-        .limit(page.limit())
+    let rows = keyset(query, &[Key::Text(C::Name)], C::Id, false, page)?
         .all(db)
-        .await?)
+        .await?;
+    Ok(Page::of(page, rows, |s| by_name(&s.name, s.id)))
 }
 
 /// Every service of these organisations, for the `Organisation.services` loader.
@@ -202,12 +222,12 @@ pub struct NewService {
 
 pub async fn service_insert(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
     new: NewService,
     now: OffsetDateTime,
 ) -> ApiResult<service::Model> {
     let model = service::Model {
-        tenant_id: actor.tenant_id.as_uuid(),
+        tenant_id: tenant.as_uuid(),
         id: ServiceId::new().as_uuid(),
         organisation_id: new.organisation_id.as_uuid(),
         name: new.name.as_str().to_owned(),
@@ -228,20 +248,16 @@ pub async fn service_insert(
 /// Categories in use in the tenant, for the directory's filter.
 pub async fn service_categories(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    tenant: TenantId,
 ) -> ApiResult<Vec<String>> {
     use service::Column as C;
     Ok(service::Entity::find()
         .select_only()
         .column(C::Category)
         .distinct()
-        .filter(C::TenantId.eq(actor.tenant_id.as_uuid()))
+        .filter(C::TenantId.eq(tenant.as_uuid()))
         .order_by_asc(C::Category)
         .into_tuple::<String>()
         .all(db)
         .await?)
-}
-
-pub fn organisation_kind(model: &organisation::Model) -> OrganisationKind {
-    OrganisationKind::parse(&model.kind).unwrap_or(OrganisationKind::Other)
 }

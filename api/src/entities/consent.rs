@@ -1,4 +1,7 @@
+use domain::ConsentMethod;
 use sea_orm::entity::prelude::*;
+
+use crate::store::Coded;
 
 /// What a person agreed to share, with whom, how and until when; and its withdrawal.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -15,7 +18,7 @@ pub struct Model {
     pub purposes: String,
     /// One data category per line.
     pub data_categories: String,
-    pub method: String,
+    pub method: Coded<ConsentMethod>,
     pub collected_by: Uuid,
     pub collected_at: TimeDateTimeWithTimeZone,
     pub expires_at: Option<TimeDateTimeWithTimeZone>,

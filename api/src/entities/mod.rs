@@ -13,3 +13,4 @@ pub mod service;
 pub mod sign_in_email;
 pub mod tenant;
 pub mod user;
+pub mod user_role;

@@ -1,5 +1,10 @@
 use sea_orm::entity::prelude::*;
 
+use crate::{
+    notifications::{MailKind, MailStatus},
+    store::Coded,
+};
+
 /// One mail of the outbox (or an in-app notice), and its delivery state.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "notifications")]
@@ -9,7 +14,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub organisation_id: Option<Uuid>,
-    pub kind: String,
+    pub kind: Coded<MailKind>,
     /// Comma-separated addresses.
     pub recipients: String,
     pub subject: String,
@@ -17,8 +22,7 @@ pub struct Model {
     pub body_html: String,
     pub referral_id: Option<Uuid>,
     pub dedup_key: Option<String>,
-    /// `PENDING`, `SENT`, `FAILED` (will retry), `DEAD` (gave up) or `IN_APP` (never mailed).
-    pub status: String,
+    pub status: Coded<MailStatus>,
     pub attempts: i32,
     pub next_attempt_at: TimeDateTimeWithTimeZone,
     pub locked_until: Option<TimeDateTimeWithTimeZone>,

@@ -1,4 +1,7 @@
+use domain::OrganisationKind;
 use sea_orm::entity::prelude::*;
+
+use crate::store::Coded;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organisations")]
@@ -8,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub name: String,
-    pub kind: String,
+    pub kind: Coded<OrganisationKind>,
     pub back_office_email: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
 }

@@ -1,4 +1,7 @@
+use domain::{DeclineReason, Outcome, ReferralStatus, Urgency};
 use sea_orm::entity::prelude::*;
+
+use crate::store::Coded;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "referrals")]
@@ -14,8 +17,8 @@ pub struct Model {
     pub service_id: Uuid,
     pub created_by: Uuid,
     pub motive: String,
-    pub urgency: String,
-    pub status: String,
+    pub urgency: Coded<Urgency>,
+    pub status: Coded<ReferralStatus>,
     /// Optimistic concurrency: every transition bumps it; a stale `expectedVersion` loses.
     pub version: i32,
     pub due_at: TimeDateTimeWithTimeZone,
@@ -24,8 +27,10 @@ pub struct Model {
     pub assignee_id: Option<Uuid>,
     /// The referral this one was redirected from.
     pub parent_id: Option<Uuid>,
-    pub outcome: Option<String>,
-    pub decline_reason: Option<String>,
+    /// The first referral of its redirect chain (itself when it was not redirected).
+    pub root_id: Option<Uuid>,
+    pub outcome: Option<Coded<Outcome>>,
+    pub decline_reason: Option<Coded<DeclineReason>>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
     pub closed_at: Option<TimeDateTimeWithTimeZone>,

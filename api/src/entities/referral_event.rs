@@ -1,4 +1,7 @@
+use domain::{ReferralEventKind, ReferralStatus};
 use sea_orm::entity::prelude::*;
+
+use crate::store::Coded;
 
 /// One line of a referral's timeline. Append-only: never updated, never deleted.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,14 +13,12 @@ pub struct Model {
     pub id: Uuid,
     pub referral_id: Uuid,
     pub at: TimeDateTimeWithTimeZone,
-    /// CREATE, or a `domain::ReferralAction` code, or a system event (CONSENT_WITHDRAWN,
-    /// REMINDER_SENT…).
-    pub kind: String,
+    pub kind: Coded<ReferralEventKind>,
     pub actor_id: Option<Uuid>,
     pub actor_organisation_id: Option<Uuid>,
     pub comment: Option<String>,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<Coded<ReferralStatus>>,
+    pub to_status: Option<Coded<ReferralStatus>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

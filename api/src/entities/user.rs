@@ -10,8 +10,6 @@ pub struct Model {
     pub organisation_id: Uuid,
     pub email: String,
     pub name: String,
-    /// Comma-separated role names (`domain::Roles::to_csv`).
-    pub roles: String,
     /// argon2id PHC string; `None` until an invited user sets a password.
     pub password_hash: Option<String>,
     pub active: bool,

@@ -2,9 +2,8 @@
 //! here, and the one handler that puts the caller and the per-request loaders in the context.
 
 pub mod context;
-pub mod pagination;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, dataloader::DataLoader};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Router,
@@ -25,7 +24,6 @@ pub struct QueryRoot(
     crate::notifications::graphql::NotificationsQuery,
     people::graphql::PeopleQuery,
     referrals::graphql::ReferralsQuery,
-    referrals::settings::SettingsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -36,7 +34,6 @@ pub struct MutationRoot(
     people::graphql::PeopleMutation,
     consents::graphql::ConsentsMutation,
     referrals::graphql::ReferralsMutation,
-    referrals::settings::SettingsMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -84,8 +81,9 @@ async fn handler(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
+    let now = app.clock.now();
     let auth = match bearer_token(&headers) {
-        Some(token) => Some(auth::actor::from_token(&app, token).await),
+        Some(token) => Some(app.auth.actor(&app.db, token, now).await),
         None => None,
     };
     let tenant = auth
@@ -95,17 +93,11 @@ async fn handler(
     let mut request = request.into_inner().data(app.clone()).data(RequestCtx {
         auth,
         client_ip: app.config.client_ip(peer.ip(), &headers),
+        now,
     });
     if let Some(tenant) = tenant {
-        request = request
-            .data(DataLoader::new(
-                directory::loaders::OrganisationLoader::new(&app, tenant),
-                tokio::spawn,
-            ))
-            .data(DataLoader::new(
-                directory::loaders::ServicesByOrganisation::new(&app, tenant),
-                tokio::spawn,
-            ));
+        request = directory::loaders::register(request, &app.db, tenant);
+        request = auth::loaders::register(request, &app.db, tenant);
         request = referrals::loaders::register(request, &app, tenant);
     }
     let mut response = app.schema.execute(request).await;

@@ -5,15 +5,15 @@ use time::OffsetDateTime;
 
 use crate::{
     entities::notification,
-    error::{ApiError, ApiResult},
-    graphql::{
-        CtxExt,
-        pagination::{PageRequest, connection},
-    },
-    notifications::store,
+    error::ApiResult,
+    graphql::context::{CtxExt, connection},
+    notifications::service,
+    service::lookup_id,
+    store::PageRequest,
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::notifications::MailStatus")]
 pub enum NotificationStatus {
     /// Waiting for its first attempt.
     Pending,
@@ -26,31 +26,6 @@ pub enum NotificationStatus {
     InApp,
 }
 
-impl NotificationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => crate::notifications::PENDING,
-            Self::Sent => crate::notifications::SENT,
-            Self::Failed => crate::notifications::FAILED,
-            Self::Dead => crate::notifications::DEAD,
-            Self::InApp => crate::notifications::IN_APP,
-        }
-    }
-
-    fn parse(value: &str) -> Self {
-        [
-            Self::Pending,
-            Self::Sent,
-            Self::Failed,
-            Self::Dead,
-            Self::InApp,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
-        .unwrap_or(Self::Failed)
-    }
-}
-
 pub struct Notification(pub notification::Model);
 
 #[Object]
@@ -60,10 +35,10 @@ impl Notification {
     }
     /// `INVITATION`, `REFERRAL_CREATED`, `REFERRAL_STATUS_CHANGED`, `DELIVERY_FAILED`…
     async fn kind(&self) -> &str {
-        &self.0.kind
+        self.0.kind.as_str()
     }
     async fn status(&self) -> NotificationStatus {
-        NotificationStatus::parse(&self.0.status)
+        self.0.status.0.into()
     }
     async fn recipients(&self) -> Vec<&str> {
         self.0
@@ -101,11 +76,6 @@ impl Notification {
     }
 }
 
-fn parse_id(id: &ID) -> ApiResult<uuid::Uuid> {
-    id.0.parse()
-        .map_err(|_| ApiError::Domain(domain::Error::NotFound))
-}
-
 #[derive(Default)]
 pub struct NotificationsQuery;
 
@@ -120,15 +90,14 @@ impl NotificationsQuery {
         after: Option<String>,
         status: Option<Vec<NotificationStatus>>,
     ) -> ApiResult<Connection<String, Notification>> {
-        let actor = ctx.actor()?;
-        let page = PageRequest::parse(first, after)?;
-        let statuses: Vec<&str> = status
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let statuses: Vec<_> = status
             .unwrap_or_default()
             .into_iter()
-            .map(NotificationStatus::as_str)
+            .map(Into::into)
             .collect();
-        let rows = store::notifications_list(&ctx.app().db, actor, &page, &statuses).await?;
-        Ok(connection(&page, rows, store::cursor_of, Notification))
+        let found = service::list(&ctx.service()?, &page, &statuses).await?;
+        Ok(connection(found, Notification))
     }
 }
 
@@ -139,10 +108,7 @@ pub struct NotificationsMutation;
 impl NotificationsMutation {
     /// Puts a failed or dead notification back in the queue, its attempts reset.
     async fn retry_notification(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Notification> {
-        let app = ctx.app();
-        let row = store::notification_retry(&app.db, ctx.actor()?, parse_id(&id)?, app.clock.now())
-            .await?;
-        app.mail_wake.notify_one();
+        let row = service::retry(&ctx.service()?, lookup_id(&id.0)?).await?;
         Ok(Notification(row))
     }
 }

@@ -5,17 +5,10 @@
 use minijinja::{Value, context};
 
 use crate::{
-    AppState,
     error::{ApiError, ApiResult},
     notifications::RenderedMail,
     web::templates::Templates,
 };
-
-impl AsRef<Templates> for AppState {
-    fn as_ref(&self) -> &Templates {
-        &self.templates
-    }
-}
 
 impl AsRef<Templates> for Templates {
     fn as_ref(&self) -> &Templates {

@@ -6,6 +6,7 @@
 pub mod graphql;
 pub mod mails;
 pub mod pages;
+pub mod service;
 pub mod store;
 pub mod worker;
 
@@ -14,37 +15,58 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, TryInsertResult};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{entities::notification, error::ApiResult};
+use crate::{entities::notification, error::ApiResult, store::Coded};
 
-pub const PENDING: &str = "PENDING";
-pub const SENT: &str = "SENT";
-/// Failed, will be retried.
-pub const FAILED: &str = "FAILED";
-/// Given up (permanent refusal or too many attempts); an admin may retry it.
-pub const DEAD: &str = "DEAD";
-/// A notice shown in the app only, never mailed (e.g. a mail that could not be delivered).
-pub const IN_APP: &str = "IN_APP";
+domain::code_enum! {
+    /// Where a mail of the outbox stands.
+    pub enum MailStatus (field = "status") {
+        /// Waiting for its first attempt.
+        Pending = "PENDING" => "En attente",
+        Sent = "SENT" => "Envoyé",
+        /// Failed, will be retried.
+        Failed = "FAILED" => "En échec, nouvel essai prévu",
+        /// Given up (permanent refusal or too many attempts); an admin may retry it.
+        Dead = "DEAD" => "Abandonné",
+        /// A notice shown in the app only, never mailed (a mail that could not be delivered).
+        InApp = "IN_APP" => "Alerte",
+    }
+}
 
-/// The kind of the in-app notice written when a mail goes dead.
-pub const DELIVERY_FAILED: &str = "DELIVERY_FAILED";
+domain::code_enum! {
+    /// What a mail (or in-app notice) is about.
+    pub enum MailKind (field = "kind") {
+        Invitation = "INVITATION" => "Invitation à choisir un mot de passe",
+        ReferralCreated = "REFERRAL_CREATED" => "Nouvelle orientation",
+        ReferralAssigned = "REFERRAL_ASSIGNED" => "Orientation attribuée",
+        ReferralStatusChanged = "REFERRAL_STATUS_CHANGED" => "Orientation mise à jour",
+        ReferralInfoRequested = "REFERRAL_INFO_REQUESTED" => "Informations demandées",
+        Reminder = "REMINDER" => "Relance avant échéance",
+        Overdue = "OVERDUE" => "Échéance dépassée",
+        Escalation = "ESCALATION" => "Retard signalé",
+        DeliveryFailed = "DELIVERY_FAILED" => "Courriel non distribué",
+    }
+}
 
+#[derive(Debug, Clone)]
 pub struct RenderedMail {
     pub subject: String,
     pub text: String,
     pub html: String,
 }
 
+#[derive(Debug, Clone)]
 pub struct NewMail {
     pub tenant_id: TenantId,
     /// Whose admins see it in the app.
     pub organisation_id: Option<OrganisationId>,
-    /// `INVITATION`, `REFERRAL_CREATED`, `REFERRAL_STATUS_CHANGED`, `REMINDER`…
-    pub kind: &'static str,
+    pub kind: MailKind,
     pub recipients: Vec<String>,
     pub rendered: RenderedMail,
     pub referral_id: Option<Uuid>,
     /// A stage sent once: a second mail with the same key in the tenant is not written.
     pub dedup_key: Option<String>,
+    /// Shown in the app to the organisation's admins, never mailed.
+    pub in_app: bool,
 }
 
 /// The Message-ID of a row's mail: stable, so a retry after a crash is recognisable as the
@@ -61,8 +83,9 @@ pub fn to_micros(at: OffsetDateTime) -> OffsetDateTime {
 }
 
 /// Writes a mail to the outbox in the caller's transaction: if that transaction rolls back, no
-/// mail is sent. Returns `false` (and writes nothing) when the mail has no recipient or its
-/// `dedup_key` was already used in the tenant.
+/// mail is sent. Returns `false` (and writes nothing) when the mail has no recipient (an in-app
+/// notice needs none) or its `dedup_key` was already used in the tenant. Changes call it
+/// through `events::record`.
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
     mail: NewMail,
@@ -74,7 +97,7 @@ pub async fn enqueue(
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty())
         .collect();
-    if recipients.is_empty() {
+    if recipients.is_empty() && !mail.in_app {
         return Ok(false);
     }
     let now = to_micros(now);
@@ -92,14 +115,18 @@ pub async fn enqueue(
         tenant_id: mail.tenant_id.as_uuid(),
         id,
         organisation_id: mail.organisation_id.map(|o| o.as_uuid()),
-        kind: mail.kind.to_owned(),
+        kind: Coded(mail.kind),
         recipients: recipients.join(","),
         subject: mail.rendered.subject,
         body_text: mail.rendered.text,
         body_html: mail.rendered.html,
         referral_id: mail.referral_id,
         dedup_key: mail.dedup_key,
-        status: PENDING.into(),
+        status: Coded(if mail.in_app {
+            MailStatus::InApp
+        } else {
+            MailStatus::Pending
+        }),
         attempts: 0,
         next_attempt_at: now,
         locked_until: None,
@@ -112,10 +139,7 @@ pub async fn enqueue(
 }
 
 /// Inserts unless the tenant already has a row with this dedup key.
-pub(crate) async fn insert_once(
-    conn: &impl ConnectionTrait,
-    row: notification::Model,
-) -> ApiResult<bool> {
+async fn insert_once(conn: &impl ConnectionTrait, row: notification::Model) -> ApiResult<bool> {
     use notification::Column as C;
     let result = notification::Entity::insert(notification::ActiveModel::from(row))
         .on_conflict_do_nothing_on([C::TenantId, C::DedupKey])

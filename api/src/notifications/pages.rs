@@ -16,9 +16,13 @@ use crate::{
     AppState,
     entities::notification,
     error::{ApiError, ApiResult},
-    graphql::pagination::PageRequest,
-    notifications::{self, store},
-    web::{error_page, layout, render, session::PageUser},
+    notifications::{MailStatus, service},
+    service::lookup_id,
+    store::PageRequest,
+    web::{
+        render::{error_page, layout, render},
+        session::PageUser,
+    },
 };
 
 const PAGE: u64 = 50;
@@ -37,14 +41,13 @@ struct ListQuery {
     fait: Option<String>,
 }
 
-/// The French label and DSFR badge of a status.
-fn badge(status: &str) -> (&'static str, &'static str) {
+/// The DSFR badge of a status.
+fn badge(status: MailStatus) -> &'static str {
     match status {
-        notifications::SENT => ("Envoyé", "fr-badge--success"),
-        notifications::PENDING => ("En attente", "fr-badge--info"),
-        notifications::FAILED => ("En échec, nouvel essai prévu", "fr-badge--warning"),
-        notifications::DEAD => ("Abandonné", "fr-badge--error"),
-        _ => ("Alerte", "fr-badge--warning"),
+        MailStatus::Sent => "fr-badge--success",
+        MailStatus::Pending => "fr-badge--info",
+        MailStatus::Failed | MailStatus::InApp => "fr-badge--warning",
+        MailStatus::Dead => "fr-badge--error",
     }
 }
 
@@ -53,13 +56,14 @@ fn iso(at: time::OffsetDateTime) -> String {
 }
 
 fn row(row: &notification::Model) -> Value {
-    let (label, class) = badge(&row.status);
+    let status = row.status.0;
     context! {
         id => row.id.to_string(),
-        kind => row.kind,
-        status => row.status,
-        label => label,
-        badge => class,
+        kind => row.kind.as_str(),
+        kind_label => row.kind.label_fr(),
+        status => status.as_str(),
+        label => status.label_fr(),
+        badge => badge(status),
         recipients => row.recipients.replace(',', ", "),
         subject => row.subject,
         attempts => row.attempts,
@@ -67,28 +71,25 @@ fn row(row: &notification::Model) -> Value {
         created_at => iso(row.created_at),
         sent_at => row.sent_at.map(iso),
         next_attempt_at => iso(row.next_attempt_at),
-        retryable => row.status == notifications::DEAD || row.status == notifications::FAILED,
+        retryable => matches!(status, MailStatus::Dead | MailStatus::Failed),
     }
 }
 
 async fn list(State(app): State<AppState>, page: PageUser, Query(q): Query<ListQuery>) -> Response {
     let result: ApiResult<Value> = async {
-        let request = PageRequest::parse(Some(PAGE as i32), q.apres.clone())?;
-        let statuses: Vec<&str> = q
+        let request = PageRequest::parse(Some(PAGE as i32), q.apres.as_deref().filter(|a| !a.is_empty()))?;
+        let statuses: Vec<MailStatus> = q
             .statut
             .as_deref()
             .filter(|s| !s.is_empty())
+            .map(MailStatus::parse)
+            .transpose()?
             .into_iter()
             .collect();
-        let mut rows =
-            store::notifications_list(&app.db, &page.actor, &request, &statuses).await?;
-        let next = (rows.len() as u64 > PAGE).then(|| {
-            rows.truncate(PAGE as usize);
-            rows.last().map(|r| store::cursor_of(r).encode())
-        });
+        let found = service::list(&page.ctx(&app), &request, &statuses).await?;
         Ok(context! {
-            rows => rows.iter().map(row).collect::<Vec<_>>(),
-            next => next.flatten(),
+            next => found.next_cursor(),
+            rows => found.rows().map(row).collect::<Vec<_>>(),
             statut => q.statut,
             local => app.config.smtp_url.is_none(),
             notice => (q.fait.as_deref() == Some("renvoi")).then_some("Le courriel sera renvoyé dans quelques instants."),
@@ -100,7 +101,7 @@ async fn list(State(app): State<AppState>, page: PageUser, Query(q): Query<ListQ
             &app,
             StatusCode::OK,
             "notifications/list.html",
-            context! { ..data, ..layout(&page, "/admin/courriels") },
+            context! { ..data, ..layout(&app, &page, "/admin/courriels") },
         ),
         Err(err) => error_page(&app, &page, &err),
     }
@@ -109,11 +110,8 @@ async fn list(State(app): State<AppState>, page: PageUser, Query(q): Query<ListQ
 /// The mail itself, in the embedded mode only: with a real server, the recipients read it there.
 async fn detail(State(app): State<AppState>, page: PageUser, Path(id): Path<String>) -> Response {
     let result = async {
-        let id: uuid::Uuid = id
-            .parse()
-            .map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
-        let found = store::notification_get(&app.db, &page.actor, id).await?;
-        if app.config.smtp_url.is_some() && found.status != notifications::IN_APP {
+        let found = service::get(&page.ctx(&app), lookup_id(&id)?).await?;
+        if app.config.smtp_url.is_some() && found.status != MailStatus::InApp {
             return Err(ApiError::Domain(domain::Error::NotFound));
         }
         Ok(found)
@@ -129,7 +127,7 @@ async fn detail(State(app): State<AppState>, page: PageUser, Path(id): Path<Stri
                 body => found.body_text,
                 message_id => found.message_id,
                 from => app.config.mail_from,
-                ..layout(&page, "/admin/courriels")
+                ..layout(&app, &page, "/admin/courriels")
             },
         ),
         Err(err) => error_page(&app, &page, &err),
@@ -137,18 +135,9 @@ async fn detail(State(app): State<AppState>, page: PageUser, Path(id): Path<Stri
 }
 
 async fn retry(State(app): State<AppState>, page: PageUser, Path(id): Path<String>) -> Response {
-    let result = async {
-        let id: uuid::Uuid = id
-            .parse()
-            .map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
-        store::notification_retry(&app.db, &page.actor, id, app.clock.now()).await
-    }
-    .await;
+    let result = async { service::retry(&page.ctx(&app), lookup_id(&id)?).await }.await;
     match result {
-        Ok(_) => {
-            app.mail_wake.notify_one();
-            Redirect::to("/admin/courriels?fait=renvoi").into_response()
-        }
+        Ok(_) => Redirect::to("/admin/courriels?fait=renvoi").into_response(),
         Err(err) => error_page(&app, &page, &err),
     }
 }

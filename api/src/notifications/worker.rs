@@ -22,7 +22,9 @@ use crate::{
     config::Config,
     entities::notification,
     error::ApiResult,
-    notifications::{self, DEAD, FAILED, PENDING, SENT, to_micros},
+    events::{self, By, Happened, Tx, What},
+    notifications::{MailKind, MailStatus, NewMail, RenderedMail, to_micros},
+    store::Coded,
 };
 
 /// Mails sent at once by one worker (each on a pooled SMTP connection).
@@ -130,7 +132,7 @@ pub fn spawn(app: AppState, mut shutdown: watch::Receiver<bool>) -> anyhow::Resu
             }
             tokio::select! {
                 () = tokio::time::sleep(poll) => {}
-                () = app.mail_wake.notified() => {}
+                () = app.hooks.mail_wake.notified() => {}
                 changed = shutdown.changed() => if changed.is_err() { break },
             }
         }
@@ -181,11 +183,16 @@ async fn claim(
         "UPDATE notifications SET locked_until = {} \
          WHERE (tenant_id, id) IN ( \
            SELECT tenant_id, id FROM notifications \
-           WHERE status IN ('{PENDING}', '{FAILED}') AND next_attempt_at <= {} \
+           WHERE status IN ('{pending}', '{failed}') AND next_attempt_at <= {} \
              AND (locked_until IS NULL OR locked_until < {}) \
            ORDER BY next_attempt_at LIMIT {} {lock}) \
          RETURNING *",
-        p[0], p[1], p[2], p[3],
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        pending = MailStatus::Pending.as_str(),
+        failed = MailStatus::Failed.as_str(),
     );
     let batch = batch as i64;
     let values: Vec<sea_orm::Value> = if postgres {
@@ -231,7 +238,7 @@ async fn record(
     match outcome {
         Ok(()) => {
             let done = guarded
-                .col_expr(C::Status, Expr::value(SENT))
+                .col_expr(C::Status, Expr::value(Coded(MailStatus::Sent)))
                 .col_expr(C::SentAt, Expr::value(Some(now)))
                 .col_expr(C::LastError, Expr::value(Option::<String>::None))
                 .exec(&app.db)
@@ -246,7 +253,7 @@ async fn record(
                     .unwrap_or(time::Duration::HOUR);
             tracing::warn!(notification = %row.id, attempts, error = %err.message, "mail not delivered, will retry");
             guarded
-                .col_expr(C::Status, Expr::value(FAILED))
+                .col_expr(C::Status, Expr::value(Coded(MailStatus::Failed)))
                 .col_expr(C::NextAttemptAt, Expr::value(next))
                 .col_expr(C::LastError, Expr::value(Some(truncate(&err.message))))
                 .exec(&app.db)
@@ -254,16 +261,16 @@ async fn record(
         }
         Err(err) => {
             tracing::warn!(notification = %row.id, attempts, error = %err.message, "mail dead");
-            let txn = crate::db::begin_write(&app.db).await?;
+            let mut tx = Tx::begin(&app.db, &app.hooks).await?;
             let dead = guarded
-                .col_expr(C::Status, Expr::value(DEAD))
+                .col_expr(C::Status, Expr::value(Coded(MailStatus::Dead)))
                 .col_expr(C::LastError, Expr::value(Some(truncate(&err.message))))
-                .exec(&txn)
+                .exec(tx.conn())
                 .await?;
             if dead.rows_affected == 1 {
-                tell_admins(&txn, row, attempts, &err.message, now).await?;
+                tell_admins(&mut tx, row, attempts, &err.message, now).await?;
             }
-            txn.commit().await?;
+            tx.commit().await?;
         }
     }
     Ok(())
@@ -276,13 +283,12 @@ fn truncate(message: &str) -> String {
 /// A dead mail becomes a notice for the organisation's admins, in the app only: mailing them
 /// about a mail that cannot be delivered would fail the same way.
 async fn tell_admins(
-    conn: &impl ConnectionTrait,
+    tx: &mut Tx<'_>,
     row: &notification::Model,
     attempts: i32,
     error: &str,
     now: OffsetDateTime,
 ) -> ApiResult<()> {
-    let id = uuid::Uuid::now_v7();
     let text = format!(
         "Le courriel « {} » adressé à {} n'a pas pu être distribué après {attempts} tentative(s).\n\
          Dernière erreur : {}\n\
@@ -291,28 +297,31 @@ async fn tell_admins(
         row.recipients,
         truncate(error)
     );
-    let notice = notification::Model {
-        tenant_id: row.tenant_id,
-        id,
-        organisation_id: row.organisation_id,
-        kind: notifications::DELIVERY_FAILED.into(),
-        recipients: String::new(),
-        subject: format!("Courriel non distribué : {}", row.subject),
-        body_text: text,
-        body_html: String::new(),
+    let notice = NewMail {
+        tenant_id: domain::TenantId::from_uuid(row.tenant_id),
+        organisation_id: row.organisation_id.map(domain::OrganisationId::from_uuid),
+        kind: MailKind::DeliveryFailed,
+        recipients: Vec::new(),
+        rendered: RenderedMail {
+            subject: format!("Courriel non distribué : {}", row.subject),
+            text,
+            html: String::new(),
+        },
         referral_id: row.referral_id,
         dedup_key: None,
-        status: notifications::IN_APP.into(),
-        attempts: 0,
-        next_attempt_at: now,
-        locked_until: None,
-        last_error: None,
-        created_at: now,
-        sent_at: None,
-        message_id: notifications::message_id(id),
+        in_app: true,
     };
-    notifications::insert_once(conn, notice).await?;
-    Ok(())
+    events::record(
+        tx,
+        Happened {
+            tenant_id: notice.tenant_id,
+            at: now,
+            by: By::SYSTEM,
+            what: What::Notice,
+            mails: vec![notice],
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

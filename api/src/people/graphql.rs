@@ -4,19 +4,22 @@
 //! organisation, or a referral's receiver while the consent stands.
 
 use async_graphql::{Context, ID, InputObject, Object, connection::Connection};
-use domain::{Action, PersonId, Target};
+use domain::PersonId;
 
 use crate::{
-    consents::graphql::Consent,
-    directory::commands::parse_id,
+    consents::{self, graphql::Consent},
     entities::person,
-    error::{ApiError, ApiResult},
-    graphql::{
-        CtxExt,
-        pagination::{Cursor, PageRequest, connection},
+    error::ApiResult,
+    graphql::context::{CtxExt, connection},
+    people::service::{self, PersonForm},
+    referrals::{
+        self,
+        graphql::Referral,
+        service::Listing,
+        store::{Filters, Order},
     },
-    people::{commands, store},
-    referrals::graphql::Referral,
+    service::lookup_id,
+    store::PageRequest,
 };
 
 pub struct Person(pub person::Model);
@@ -47,10 +50,7 @@ impl Person {
     /// Other records of the same organisation with the same names and birth date (accents and
     /// case ignored): reported, never merged silently.
     async fn possible_duplicates(&self, ctx: &Context<'_>) -> ApiResult<Vec<Person>> {
-        if !holds(ctx, &self.0)? {
-            return Ok(Vec::new());
-        }
-        Ok(store::possible_duplicates(&ctx.app().db, &self.0)
+        Ok(service::possible_duplicates(&ctx.service()?, &self.0)
             .await?
             .into_iter()
             .map(Person)
@@ -58,13 +58,12 @@ impl Person {
     }
     /// The consents on record (for the holding organisation only).
     async fn consents(&self, ctx: &Context<'_>) -> ApiResult<Vec<Consent>> {
-        if !holds(ctx, &self.0)? {
-            return Ok(Vec::new());
-        }
-        let actor = ctx.actor()?;
-        let rows =
-            crate::consents::store::consents_of_person(&ctx.app().db, actor, self.0.id).await?;
-        Ok(rows.into_iter().map(Consent).collect())
+        let id = PersonId::from_uuid(self.0.id);
+        Ok(consents::service::of_person(&ctx.service()?, id)
+            .await?
+            .into_iter()
+            .map(Consent)
+            .collect())
     }
     /// This person's referrals that the caller's organisation sent or received, newest first.
     async fn referrals(
@@ -73,22 +72,18 @@ impl Person {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, Referral>> {
-        let actor = ctx.actor()?;
-        let page = PageRequest::parse(first, after)?;
-        let rows =
-            crate::referrals::store::referrals_of_person(&ctx.app().db, actor, self.0.id, &page)
-                .await?;
-        Ok(connection(
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let listing = Listing::OfPerson(PersonId::from_uuid(self.0.id));
+        let found = referrals::service::list(
+            &ctx.service()?,
+            listing,
+            &Filters::default(),
+            Order::Newest,
             &page,
-            rows,
-            crate::referrals::graphql::newest_cursor,
-            Referral,
-        ))
+        )
+        .await?;
+        Ok(connection(found, Referral))
     }
-}
-
-fn holds(ctx: &Context<'_>, person: &person::Model) -> ApiResult<bool> {
-    Ok(ctx.actor()?.organisation_id.as_uuid() == person.organisation_id)
 }
 
 #[derive(InputObject)]
@@ -109,17 +104,8 @@ pub struct PeopleQuery;
 impl PeopleQuery {
     /// A person held by the caller's organisation; NOT_FOUND for any other.
     async fn person(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Person> {
-        let actor = ctx.actor()?;
-        let id: PersonId =
-            parse_id("id", &id.0).map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
-        domain::authorize(
-            actor,
-            Action::ManagePeople,
-            &Target::organisation(actor.tenant_id, actor.organisation_id),
-        )
-        .map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
         Ok(Person(
-            store::person_of_actor(&ctx.app().db, actor, id).await?,
+            service::get(&ctx.service()?, lookup_id(&id.0)?).await?,
         ))
     }
 
@@ -131,22 +117,9 @@ impl PeopleQuery {
         after: Option<String>,
         search: Option<String>,
     ) -> ApiResult<Connection<String, Person>> {
-        let actor = ctx.actor()?;
-        domain::authorize(
-            actor,
-            Action::ManagePeople,
-            &Target::organisation(actor.tenant_id, actor.organisation_id),
-        )?;
-        let page = PageRequest::parse(first, after)?;
-        let rows = store::people_list(&ctx.app().db, actor, &page, search.as_deref()).await?;
-        Ok(connection(&page, rows, name_cursor, Person))
-    }
-}
-
-pub fn name_cursor(row: &person::Model) -> Cursor {
-    Cursor {
-        key: format!("{}\u{1f}{}", row.last_name, row.first_name),
-        id: row.id,
+        let page = PageRequest::parse(first, after.as_deref())?;
+        let found = service::list(&ctx.service()?, &page, search.as_deref()).await?;
+        Ok(connection(found, Person))
     }
 }
 
@@ -162,7 +135,7 @@ impl PeopleMutation {
         ctx: &Context<'_>,
         input: CreatePersonInput,
     ) -> ApiResult<Person> {
-        let form = commands::PersonForm {
+        let form = PersonForm {
             first_name: input.first_name,
             last_name: input.last_name,
             birth_date: input.birth_date,
@@ -170,8 +143,6 @@ impl PeopleMutation {
             email: input.email,
             address: input.address,
         };
-        Ok(Person(
-            commands::create_person(ctx.app(), ctx.actor()?, form).await?,
-        ))
+        Ok(Person(service::create(&ctx.service()?, form).await?))
     }
 }

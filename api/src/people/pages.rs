@@ -1,29 +1,42 @@
-//! The agent's pages for people: find or create a person, see their record and consents,
-//! record or withdraw a consent.
-
-use std::collections::HashMap;
+//! The agent's pages for people: find or create a person, see their record, consents and
+//! referrals, record or withdraw a consent — thin pages over the people, consents and
+//! referrals services.
 
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use domain::{Action, ConsentMethod, PersonId, Target};
+use axum_extra::extract::Form;
+use domain::{ConsentMethod, OrganisationId, PersonId};
 use minijinja::{Value, context};
 
 use crate::{
     AppState,
-    consents::{commands as consent_commands, store as consent_store},
-    directory::commands::parse_id,
+    consents::service::{self as consents, ConsentForm},
+    directory::service as directory,
     entities::person,
-    error::{ApiError, ApiResult},
-    graphql::pagination::PageRequest,
-    people::{commands, store},
-    referrals,
-    web::{error_page, form_error, layout, page_or_error, render, session::PageUser, status_of},
+    error::ApiResult,
+    people::service::{self, PersonForm},
+    referrals::{
+        self,
+        service::Listing,
+        store::{Filters, Order},
+    },
+    service::{input_id, lookup_id},
+    store::PageRequest,
+    web::{
+        render::{error_page, form_error, page_or_error},
+        session::PageUser,
+    },
 };
+
+/// People listed per page.
+const PEOPLE: u64 = 50;
+/// Referrals shown on a person's page.
+const REFERRALS: u64 = 50;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -34,18 +47,6 @@ pub fn routes() -> Router<AppState> {
             "/personnes/{id}/consentements/{consent}/retrait",
             post(withdraw_consent),
         )
-}
-
-type FormData = HashMap<String, String>;
-
-fn may_manage(page: &PageUser) -> ApiResult<()> {
-    let actor = &page.actor;
-    domain::authorize(
-        actor,
-        Action::ManagePeople,
-        &Target::organisation(actor.tenant_id, actor.organisation_id),
-    )
-    .map_err(ApiError::from)
 }
 
 pub fn person_summary(p: &person::Model) -> Value {
@@ -63,6 +64,7 @@ pub fn person_summary(p: &person::Model) -> Value {
 #[derive(serde::Deserialize, Default)]
 struct Search {
     q: Option<String>,
+    apres: Option<String>,
 }
 
 async fn people_page(
@@ -70,69 +72,61 @@ async fn people_page(
     page: PageUser,
     Query(search): Query<Search>,
 ) -> Response {
-    if let Err(err) = may_manage(&page) {
-        return error_page(&app, &page, &err);
-    }
-    list_page(
-        &app,
-        &page,
-        search.q.as_deref(),
-        StatusCode::OK,
-        context! {},
-    )
-    .await
+    list_page(&app, &page, search, StatusCode::OK, context! {}).await
 }
 
 async fn list_page(
     app: &AppState,
     page: &PageUser,
-    q: Option<&str>,
+    search: Search,
     status: StatusCode,
     extra: Value,
 ) -> Response {
-    let request = PageRequest {
-        first: 50,
-        after: None,
-    };
-    match store::people_list(&app.db, &page.actor, &request, q).await {
-        Ok(rows) => {
-            let people: Vec<Value> = rows.iter().map(person_summary).collect();
-            render(
-                app,
-                status,
-                "people/list.html",
-                context! { ..context! { people => people, q => q }, ..extra, ..layout(page, "/personnes") },
-            )
-        }
-        Err(err) => error_page(app, page, &err),
+    let data = async {
+        let request = PageRequest {
+            first: PEOPLE,
+            ..PageRequest::parse(None, search.apres.as_deref().filter(|a| !a.is_empty()))?
+        };
+        let found = service::list(&page.ctx(app), &request, search.q.as_deref()).await?;
+        Ok(context! {
+            next => found.next_cursor(),
+            people => found.rows().map(person_summary).collect::<Vec<_>>(),
+            q => search.q,
+        })
     }
+    .await;
+    page_or_error(
+        app,
+        page,
+        status,
+        "people/list.html",
+        "/personnes",
+        extra,
+        data,
+    )
 }
 
 async fn create_person(
     State(app): State<AppState>,
     page: PageUser,
-    Form(values): Form<FormData>,
+    Form(form): Form<PersonForm>,
 ) -> Response {
-    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
-    let form = commands::PersonForm {
-        first_name: get("firstName"),
-        last_name: get("lastName"),
-        birth_date: get("birthDate"),
-        phone: values.get("phone").cloned(),
-        email: values.get("email").cloned(),
-        address: values.get("address").cloned(),
-    };
-    match commands::create_person(&app, &page.actor, form).await {
+    match service::create(&page.ctx(&app), form.clone()).await {
         Ok(created) => {
             Redirect::to(&format!("/personnes/{}?fait=creee", created.id)).into_response()
         }
         Err(err) => {
             let error = form_error("person", &err);
+            let values = context! {
+                firstName => form.first_name, lastName => form.last_name,
+                birthDate => form.birth_date, phone => form.phone, email => form.email,
+                address => form.address,
+            };
             list_page(
                 &app,
                 &page,
-                None,
-                status_of(&err),
+                Search::default(),
+                crate::web::render::status_of(&err),
                 context! { error => error, values => values },
             )
             .await
@@ -189,42 +183,35 @@ async fn show_person(
 }
 
 async fn person_data(app: &AppState, page: &PageUser, id: &str) -> ApiResult<Value> {
-    may_manage(page)?;
-    let actor = &page.actor;
-    let id: PersonId = parse_id("id", id).map_err(|_| ApiError::Domain(domain::Error::NotFound))?;
-    let person = store::person_of_actor(&app.db, actor, id).await?;
-    let duplicates: Vec<Value> = store::possible_duplicates(&app.db, &person)
+    let ctx = page.ctx(app);
+    let id: PersonId = lookup_id(id)?;
+    let person = service::get(&ctx, id).await?;
+    let duplicates: Vec<Value> = service::possible_duplicates(&ctx, &person)
         .await?
         .iter()
         .map(person_summary)
         .collect();
-    let now = app.clock.now();
-    let all_orgs = crate::directory::store::organisations_list(
-        &app.db,
-        actor,
-        &PageRequest {
-            first: 500,
-            after: None,
-        },
-        None,
-    )
-    .await?;
-    let org_name = |id: uuid::Uuid| {
+    let all_orgs = directory::all_organisations(&ctx).await?;
+    let org_name = |id: OrganisationId| {
         all_orgs
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == id.as_uuid())
             .map(|o| o.name.clone())
             .unwrap_or_default()
     };
-    let mut consents = Vec::new();
-    for c in consent_store::consents_of_person(&app.db, actor, person.id).await? {
-        let status = domain::consent_status(c.withdrawn_at, c.expires_at, now);
-        let recipients: Vec<String> = consent_store::recipients(&app.db, actor, c.id)
+    let mut consent_rows = Vec::new();
+    for c in consents::of_person(&ctx, id).await? {
+        let status = domain::consent_status(c.withdrawn_at, c.expires_at, ctx.now);
+        let recipients: Vec<String> = consents::recipients(&ctx, &c)
             .await?
             .into_iter()
-            .map(|o| org_name(o.as_uuid()))
+            .map(org_name)
             .collect();
-        consents.push(context! {
+        let rfc3339 = |at: time::OffsetDateTime| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        };
+        consent_rows.push(context! {
             id => c.id.to_string(),
             status => status.as_str(),
             status_label => status.label_fr(),
@@ -232,26 +219,25 @@ async fn person_data(app: &AppState, page: &PageUser, id: &str) -> ApiResult<Val
             recipients => recipients,
             purposes => c.purposes.lines().collect::<Vec<_>>(),
             data_categories => c.data_categories.lines().collect::<Vec<_>>(),
-            method => domain::ConsentMethod::parse(&c.method).map(|m| m.label_fr()).unwrap_or_default(),
-            collected_at => c.collected_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-            expires_at => c.expires_at.and_then(|e| e.format(&time::format_description::well_known::Rfc3339).ok()),
-            withdrawn_at => c.withdrawn_at.and_then(|e| e.format(&time::format_description::well_known::Rfc3339).ok()),
+            method => c.method.label_fr(),
+            collected_at => rfc3339(c.collected_at),
+            expires_at => c.expires_at.map(rfc3339),
+            withdrawn_at => c.withdrawn_at.map(rfc3339),
         });
     }
-    let referrals_rows = referrals::store::referrals_of_person(
-        &app.db,
-        actor,
-        person.id,
-        &PageRequest {
-            first: 100,
-            after: None,
-        },
+    let found = referrals::service::list(
+        &ctx,
+        Listing::OfPerson(id),
+        &Filters::default(),
+        Order::Newest,
+        &PageRequest::first(REFERRALS),
     )
     .await?;
-    let referral_rows: Vec<Value> = referrals::pages::rows(app, actor, &referrals_rows).await?;
+    let more_referrals = found.has_next;
+    let referral_rows = referrals::pages::rows(&ctx, &found.into_rows()).await?;
     let organisations: Vec<Value> = all_orgs
         .iter()
-        .filter(|o| o.id != actor.organisation_id.as_uuid())
+        .filter(|o| o.id != ctx.actor.organisation_id.as_uuid())
         .map(|o| context! { id => o.id.to_string(), name => o.name })
         .collect();
     let methods: Vec<Value> = ConsentMethod::ALL
@@ -261,78 +247,98 @@ async fn person_data(app: &AppState, page: &PageUser, id: &str) -> ApiResult<Val
     Ok(context! {
         person => person_summary(&person),
         duplicates => duplicates,
-        consents => consents,
+        consents => consent_rows,
         referrals => referral_rows,
+        more_referrals => more_referrals,
         organisations => organisations,
         methods => methods,
     })
 }
 
-/// Lines of a textarea, or the values of repeated checkboxes named `prefix…`.
-fn lines(raw: Option<&String>) -> Vec<String> {
-    raw.map(|s| s.lines().map(str::to_owned).collect())
-        .unwrap_or_default()
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ConsentFields {
+    /// One checkbox per organisation, each `recipient=<id>`.
+    #[serde(default)]
+    recipient: Vec<String>,
+    /// One per line.
+    #[serde(default)]
+    purposes: String,
+    /// One per line.
+    #[serde(default)]
+    data_categories: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    expires_at: Option<String>,
+    #[serde(default)]
+    evidence: Option<String>,
+    #[serde(default)]
+    text_version: Option<String>,
+}
+
+fn lines(raw: &str) -> Vec<String> {
+    raw.lines().map(str::to_owned).collect()
 }
 
 async fn record_consent(
     State(app): State<AppState>,
     page: PageUser,
     Path(id): Path<String>,
-    Form(values): Form<Vec<(String, String)>>,
+    Form(fields): Form<ConsentFields>,
 ) -> Response {
-    let map: FormData = values.iter().cloned().collect();
-    let recipients: Vec<String> = values
-        .iter()
-        .filter(|(k, _)| k == "recipient")
-        .map(|(_, v)| v.clone())
-        .collect();
     let result = async {
-        let method =
-            ConsentMethod::parse(map.get("method").map(String::as_str).unwrap_or_default())?;
-        let form = consent_commands::ConsentForm {
-            person_id: id.clone(),
-            recipient_organisation_ids: recipients.clone(),
-            purposes: lines(map.get("purposes")),
-            data_categories: lines(map.get("dataCategories")),
-            method,
-            expires_at: map.get("expiresAt").cloned(),
-            evidence: map.get("evidence").cloned(),
-            text_version: map.get("textVersion").cloned(),
+        let recipients = fields
+            .recipient
+            .iter()
+            .map(|r| input_id("recipientOrganisationIds", r))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let form = ConsentForm {
+            person: lookup_id(&id)?,
+            recipients,
+            purposes: lines(&fields.purposes),
+            data_categories: lines(&fields.data_categories),
+            method: ConsentMethod::parse(&fields.method)?,
+            expires_at: fields.expires_at.clone(),
+            evidence: fields.evidence.clone(),
+            text_version: fields.text_version.clone(),
         };
-        consent_commands::record_consent(&app, &page.actor, form).await
+        consents::record(&page.ctx(&app), form).await
     }
     .await;
     match result {
         Ok(_) => Redirect::to(&format!("/personnes/{id}?fait=consentement")).into_response(),
         Err(err) => {
             let error = form_error("consent", &err);
-            let checked: Vec<String> = recipients;
+            let checked = fields.recipient.clone();
             show_person(
                 &app,
                 &page,
                 &id,
-                status_of(&err),
-                context! { error => error, values => map, checked => checked },
+                crate::web::render::status_of(&err),
+                context! { error => error, values => Value::from_serialize(&fields), checked => checked },
             )
             .await
         }
     }
 }
 
+#[derive(serde::Deserialize, Default)]
+struct WithdrawFields {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
 async fn withdraw_consent(
     State(app): State<AppState>,
     page: PageUser,
     Path((id, consent)): Path<(String, String)>,
-    Form(values): Form<FormData>,
+    Form(fields): Form<WithdrawFields>,
 ) -> Response {
-    match consent_commands::withdraw_consent(
-        &app,
-        &page.actor,
-        &consent,
-        values.get("reason").cloned(),
-    )
-    .await
-    {
+    let result =
+        async { consents::withdraw(&page.ctx(&app), lookup_id(&consent)?, fields.reason).await }
+            .await;
+    match result {
         Ok(_) => Redirect::to(&format!("/personnes/{id}?fait=retrait")).into_response(),
         Err(err) => error_page(&app, &page, &err),
     }

@@ -9,12 +9,12 @@ use sea_orm::{
 
 use crate::{
     entities::person,
-    error::{ApiError, ApiResult},
-    graphql::pagination::PageRequest,
+    error::ApiResult,
+    store::{Cursor, Key, Page, PageRequest, keyset, not_found},
 };
 
 /// A person held by the actor's organisation; anyone else's is NOT_FOUND.
-pub async fn person_of_actor(
+pub async fn held_by(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: PersonId,
@@ -23,19 +23,7 @@ pub async fn person_of_actor(
         .one(db)
         .await?
         .filter(|p| p.organisation_id == actor.organisation_id.as_uuid())
-        .ok_or(ApiError::Domain(domain::Error::NotFound))
-}
-
-/// A person by id within the tenant, whoever holds it: for the referral side of the story,
-/// whose visibility rules are decided by the caller.
-pub async fn person_in_tenant(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: uuid::Uuid,
-) -> ApiResult<Option<person::Model>> {
-    Ok(person::Entity::find_by_id((actor.tenant_id.as_uuid(), id))
-        .one(db)
-        .await?)
+        .ok_or_else(not_found)
 }
 
 /// Other records of the same organisation with the same duplicate key.
@@ -55,14 +43,19 @@ pub async fn possible_duplicates(
         .await?)
 }
 
+/// The cursor of a person listed by name.
+pub fn by_name(row: &person::Model) -> Cursor {
+    Cursor::new(vec![row.last_name.clone(), row.first_name.clone()], row.id)
+}
+
 /// The organisation's people by last name then first name, optionally matching a search on
 /// either name (case-insensitive).
-pub async fn people_list(
+pub async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,
     page: &PageRequest,
     search: Option<&str>,
-) -> ApiResult<Vec<person::Model>> {
+) -> ApiResult<Page<person::Model>> {
     use person::Column as C;
     let mut query = person::Entity::find()
         .filter(C::TenantId.eq(actor.tenant_id.as_uuid()))
@@ -80,34 +73,19 @@ pub async fn people_list(
                 .add(Expr::expr(Func::lower(Expr::col(C::FirstName))).like(pattern())),
         );
     }
-    // The cursor key is "last\u{1f}first": both names, so the keyset follows the index order.
-    if let Some(after) = &page.after {
-        let (last, first) = after.key.split_once('\u{1f}').unwrap_or((&after.key, ""));
-        query = query.filter(
-            Condition::any().add(C::LastName.gt(last)).add(
-                Condition::all().add(C::LastName.eq(last)).add(
-                    Condition::any().add(C::FirstName.gt(first)).add(
-                        Condition::all()
-                            .add(C::FirstName.eq(first))
-                            .add(C::Id.gt(after.id)),
-                    ),
-                ),
-            ),
-        );
-    }
-    Ok(query
-        .order_by_asc(C::LastName)
-        .order_by_asc(C::FirstName)
-        .order_by_asc(C::Id)
-        .limit(page.limit())
-        .all(db)
-        .await?)
+    let rows = keyset(
+        query,
+        &[Key::Text(C::LastName), Key::Text(C::FirstName)],
+        C::Id,
+        false,
+        page,
+    )?
+    .all(db)
+    .await?;
+    Ok(Page::of(page, rows, by_name))
 }
 
-pub async fn person_insert(
-    db: &impl ConnectionTrait,
-    model: person::Model,
-) -> ApiResult<person::Model> {
+pub async fn insert(db: &impl ConnectionTrait, model: person::Model) -> ApiResult<person::Model> {
     person::Entity::insert(person::ActiveModel::from(model.clone()))
         .exec(db)
         .await?;

@@ -1,28 +1,25 @@
-//! Referral queries, `createReferral`, the lifecycle mutations, and the `Referral` type.
+//! Referral queries, `createReferral`, the lifecycle mutations, the deadline thresholds, and the
+//! `Referral` type — a thin rendering of `service`'s views: parse, call, map.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, connection::Connection};
-use domain::OrganisationId;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, connection::Connection};
 use time::OffsetDateTime;
 
 use crate::{
     auth::graphql::User,
-    directory::{
-        graphql::{Organisation, Service},
-        loaders as directory_loaders,
-    },
-    entities::{referral, referral_event},
-    error::{ApiError, ApiResult},
-    graphql::{
-        CtxExt,
-        pagination::{Cursor, PageRequest, connection},
-    },
+    consents::graphql::ConsentStatus,
+    directory::graphql::{self as directory_graphql, Organisation, Service},
+    error::ApiResult,
+    graphql::context::{CtxExt, connection},
     people::graphql::Person,
     referrals::{
-        commands::{self, Change},
-        loaders::{self, ConsentLoader, PersonLoader, ServiceLoader, UserLoader},
-        store::{self, Filters, Mailbox, Order},
-        visibility::{View, view_of},
+        deadlines::{self, Thresholds},
+        loaders::{self, PersonLoader, UserLoader},
+        service::{self, Change, Listing, NewReferral},
+        store::{Filters, Order},
+        view::{ReferralView, TimelineEntry},
     },
+    service::{input_id, lookup_id, optional_input_id},
+    store::PageRequest,
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -68,6 +65,44 @@ pub enum DeclineReason {
     Other,
 }
 
+/// Something a caller may do to a referral (see `Referral.availableActions`).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "ReferralAction", remote = "domain::ReferralAction")]
+pub enum ReferralAction {
+    Acknowledge,
+    RequestInfo,
+    ProvideInfo,
+    Accept,
+    Decline,
+    Redirect,
+    Complete,
+    Cancel,
+    Assign,
+    Comment,
+}
+
+/// What a line of a timeline records.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "ReferralEventKind", remote = "domain::ReferralEventKind")]
+pub enum ReferralEventKind {
+    Create,
+    Acknowledge,
+    RequestInfo,
+    ProvideInfo,
+    Accept,
+    Decline,
+    Redirect,
+    Complete,
+    Cancel,
+    Assign,
+    Comment,
+    ConsentWithdrawn,
+    ReminderSent,
+    OverdueNoticeSent,
+    Escalated,
+    Unassigned,
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
 pub enum ReferralOrder {
     /// Newest first.
@@ -77,38 +112,16 @@ pub enum ReferralOrder {
     DueSoonest,
 }
 
-pub struct Referral(pub referral::Model);
-
-impl Referral {
-    fn view(&self, ctx: &Context<'_>) -> ApiResult<View> {
-        Ok(view_of(ctx.actor()?, &self.0, None).unwrap_or(View::Observer))
-    }
-
-    fn party(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        Ok(self.view(ctx)? != View::Observer)
-    }
-
-    async fn sees_identity(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        Ok(match self.view(ctx)? {
-            View::Sender => true,
-            View::Observer => false,
-            View::Receiver => {
-                let consent = loaders::load::<ConsentLoader>(ctx, self.0.consent_id).await?;
-                consent.is_some_and(|c| c.withdrawn_at.is_none())
-            }
-        })
+impl From<ReferralOrder> for Order {
+    fn from(order: ReferralOrder) -> Self {
+        match order {
+            ReferralOrder::Newest => Order::Newest,
+            ReferralOrder::DueSoonest => Order::DueSoonest,
+        }
     }
 }
 
-pub fn newest_cursor(row: &referral::Model) -> Cursor {
-    store::cursor_of(Order::Newest, row)
-}
-
-fn parse_status(raw: &str) -> ReferralStatus {
-    domain::ReferralStatus::parse(raw)
-        .unwrap_or(domain::ReferralStatus::Sent)
-        .into()
-}
+pub struct Referral(pub ReferralView);
 
 #[Object]
 impl Referral {
@@ -116,28 +129,31 @@ impl Referral {
         ID(self.0.id.to_string())
     }
     async fn status(&self) -> ReferralStatus {
-        parse_status(&self.0.status)
+        self.0.status.into()
     }
     /// Bumped by every transition; pass it back as `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version
     }
     async fn urgency(&self) -> Urgency {
-        domain::Urgency::parse(&self.0.urgency)
-            .unwrap_or(domain::Urgency::Standard)
-            .into()
+        self.0.urgency.into()
     }
-    /// Why the person is referred. Hidden (null) from coordinators: free text may name them.
-    async fn motive(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        Ok(self.party(ctx)?.then_some(self.0.motive.as_str()))
+    /// Why the person is referred. Null for those who may not read it (coordinators, other
+    /// parties of a redirect chain): free text may name the person.
+    async fn motive(&self) -> Option<&str> {
+        self.0.motive.as_deref()
     }
     /// When the receiver must have answered, in working days from the service's response time.
     async fn due_at(&self) -> OffsetDateTime {
         self.0.due_at
     }
     /// Open, the clock running, and past `dueAt`.
-    async fn overdue(&self, ctx: &Context<'_>) -> bool {
-        store::is_overdue(&self.0, ctx.app().clock.now())
+    async fn overdue(&self) -> bool {
+        self.0.overdue
+    }
+    /// The due-date clock is stopped while the receiver waits for information.
+    async fn clock_paused(&self) -> bool {
+        self.0.paused
     }
     async fn created_at(&self) -> OffsetDateTime {
         self.0.created_at
@@ -148,127 +164,108 @@ impl Referral {
     async fn closed_at(&self) -> Option<OffsetDateTime> {
         self.0.closed_at
     }
-    /// The person referred: for the sender always; for the receiver while the consent stands;
-    /// never for anyone else.
+    /// The person referred: for the sender's agents and admins; for the receiver while the
+    /// consent stands; never for anyone else.
     async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
-        if !self.sees_identity(ctx).await? {
+        let Some(person) = self.0.person else {
             return Ok(None);
-        }
-        Ok(loaders::load::<PersonLoader>(ctx, self.0.person_id)
+        };
+        Ok(loaders::load::<PersonLoader>(ctx, person.as_uuid())
             .await?
             .map(Person))
     }
     /// True when the caller may see who is referred.
-    async fn identity_visible(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        self.sees_identity(ctx).await
+    async fn identity_visible(&self) -> bool {
+        self.0.access.identity
     }
     /// The consent this referral was made under (its status, not its content).
-    async fn consent_status(
-        &self,
-        ctx: &Context<'_>,
-    ) -> ApiResult<Option<crate::consents::graphql::ConsentStatus>> {
-        let consent = loaders::load::<ConsentLoader>(ctx, self.0.consent_id).await?;
-        Ok(consent.map(|c| {
-            domain::consent_status(c.withdrawn_at, c.expires_at, ctx.app().clock.now()).into()
-        }))
+    async fn consent_status(&self) -> ConsentStatus {
+        self.0.consent_status.into()
     }
     async fn from_organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
-        directory_loaders::organisation(ctx, OrganisationId::from_uuid(self.0.from_organisation_id))
-            .await
+        directory_graphql::organisation(ctx, self.0.from_organisation).await
     }
     async fn to_organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
-        directory_loaders::organisation(ctx, OrganisationId::from_uuid(self.0.to_organisation_id))
-            .await
+        directory_graphql::organisation(ctx, self.0.to_organisation).await
     }
     async fn service(&self, ctx: &Context<'_>) -> ApiResult<Service> {
-        loaders::load::<ServiceLoader>(ctx, self.0.service_id)
-            .await?
-            .map(Service)
-            .ok_or(ApiError::Domain(domain::Error::NotFound))
+        directory_graphql::service(ctx, self.0.service).await
     }
-    /// The referral this one was redirected from, if the caller may see it.
+    /// The referral this one was redirected from: every party of a chain sees its metadata.
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Referral>> {
-        let Some(parent) = self.0.parent_id else {
-            return Ok(None);
-        };
-        let actor = ctx.actor()?;
-        let found = store::referral_get(&ctx.app().db, actor.tenant_id, parent).await?;
-        Ok(found
-            .filter(|p| view_of(actor, p, None).is_some())
+        Ok(service::parent(&ctx.service()?, &self.0)
+            .await?
             .map(Referral))
     }
     /// The referrals this one was redirected to.
     async fn children(&self, ctx: &Context<'_>) -> ApiResult<Vec<Referral>> {
-        let actor = ctx.actor()?;
-        let rows = store::children_of(&ctx.app().db, actor.tenant_id, self.0.id).await?;
-        Ok(rows
+        Ok(service::children(&ctx.service()?, &self.0)
+            .await?
             .into_iter()
-            .filter(|child| view_of(actor, child, Some(self.0.to_organisation_id)).is_some())
             .map(Referral)
             .collect())
     }
     async fn assignee(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        let Some(id) = self.0.assignee_id else {
+        let Some(id) = self.0.assignee else {
             return Ok(None);
         };
-        Ok(loaders::load::<UserLoader>(ctx, id).await?.map(User))
+        Ok(loaders::load::<UserLoader>(ctx, id.as_uuid())
+            .await?
+            .map(User::from_model))
     }
     async fn outcome(&self) -> Option<Outcome> {
-        self.0
-            .outcome
-            .as_deref()
-            .and_then(|o| domain::Outcome::parse(o).ok())
-            .map(Into::into)
+        self.0.outcome.map(Into::into)
     }
     async fn decline_reason(&self) -> Option<DeclineReason> {
-        self.0
-            .decline_reason
-            .as_deref()
-            .and_then(|o| domain::DeclineReason::parse(o).ok())
-            .map(Into::into)
+        self.0.decline_reason.map(Into::into)
     }
-    /// Every step, oldest first. Comments are hidden from coordinators.
+    /// What the caller may do now (the mutations that would succeed, version aside).
+    async fn available_actions(&self) -> Vec<ReferralAction> {
+        self.0.actions.iter().map(|a| (*a).into()).collect()
+    }
+    /// Every step, oldest first. Comments are shown to those who read the content; the other
+    /// parties of a redirect chain read the redirect comments only; coordinators none.
     async fn timeline(&self, ctx: &Context<'_>) -> ApiResult<Vec<ReferralEvent>> {
-        let party = self.party(ctx)?;
-        let rows = store::timeline(&ctx.app().db, self.0.tenant_id, self.0.id).await?;
-        Ok(rows
+        Ok(service::timeline(&ctx.service()?, &self.0)
+            .await?
             .into_iter()
-            .map(|e| ReferralEvent {
-                event: e,
-                show_comment: party,
-            })
+            .map(ReferralEvent)
             .collect())
     }
 }
 
-pub struct ReferralEvent {
-    event: referral_event::Model,
-    show_comment: bool,
-}
+pub struct ReferralEvent(TimelineEntry);
 
 #[Object]
 impl ReferralEvent {
     async fn at(&self) -> OffsetDateTime {
-        self.event.at
+        self.0.at
     }
-    /// CREATE, an action (ACKNOWLEDGE, REQUEST_INFO…), or a system event (CONSENT_WITHDRAWN…).
-    async fn kind(&self) -> &str {
-        &self.event.kind
+    /// CREATE, an action (ACKNOWLEDGE, REQUEST_INFO…), or a system event (CONSENT_WITHDRAWN,
+    /// REMINDER_SENT…).
+    async fn kind(&self) -> ReferralEventKind {
+        self.0.kind.into()
+    }
+    /// The kind in French, as the timeline shows it.
+    async fn label(&self) -> &'static str {
+        self.0.kind.label_fr()
     }
     async fn actor(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        let Some(id) = self.event.actor_id else {
+        let Some(id) = self.0.actor else {
             return Ok(None);
         };
-        Ok(loaders::load::<UserLoader>(ctx, id).await?.map(User))
+        Ok(loaders::load::<UserLoader>(ctx, id.as_uuid())
+            .await?
+            .map(User::from_model))
     }
     async fn comment(&self) -> Option<&str> {
-        self.event.comment.as_deref().filter(|_| self.show_comment)
+        self.0.comment.as_deref()
     }
     async fn from_status(&self) -> Option<ReferralStatus> {
-        self.event.from_status.as_deref().map(parse_status)
+        self.0.from_status.map(Into::into)
     }
     async fn to_status(&self) -> Option<ReferralStatus> {
-        self.event.to_status.as_deref().map(parse_status)
+        self.0.to_status.map(Into::into)
     }
 }
 
@@ -281,38 +278,67 @@ pub struct CreateReferralInput {
     urgency: Option<Urgency>,
 }
 
-/// Visible-or-NOT_FOUND lookup, including the organisation that redirected a referral here.
-pub async fn visible_referral(ctx: &Context<'_>, id: &str) -> ApiResult<referral::Model> {
-    let actor = ctx.actor()?;
-    let db = &ctx.app().db;
-    let not_found = || ApiError::Domain(domain::Error::NotFound);
-    let id: uuid::Uuid = id.trim().parse().map_err(|_| not_found())?;
-    let found = store::referral_get(db, actor.tenant_id, id)
-        .await?
-        .ok_or_else(not_found)?;
-    if view_of(actor, &found, None).is_some() {
-        return Ok(found);
+#[derive(SimpleObject)]
+pub struct DeadlineSettings {
+    /// Working days before the due date when the receiver is reminded.
+    reminder_days_before: i32,
+    /// Working days after the due date when the referral is escalated to the receiving
+    /// organisation's admins and the territory's coordinators.
+    escalation_days_after: i32,
+}
+
+impl From<Thresholds> for DeadlineSettings {
+    fn from(t: Thresholds) -> Self {
+        Self {
+            reminder_days_before: t.reminder_days_before.get() as i32,
+            escalation_days_after: t.escalation_days_after.get() as i32,
+        }
     }
-    let Some(parent) = found.parent_id else {
-        return Err(not_found());
-    };
-    let parent = store::referral_get(db, actor.tenant_id, parent)
-        .await?
-        .ok_or_else(not_found)?;
-    view_of(actor, &found, Some(parent.to_organisation_id))
-        .map(|_| found)
-        .ok_or_else(not_found)
 }
 
 #[derive(Default)]
 pub struct ReferralsQuery;
 
+/// The filters every referral list takes; the list's own ones are set over them.
+fn base_filters(status: Option<Vec<ReferralStatus>>, overdue: Option<bool>) -> Filters {
+    Filters {
+        statuses: status
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        overdue,
+        ..Filters::default()
+    }
+}
+
+fn optional_uuid(field: &str, id: Option<ID>) -> ApiResult<Option<uuid::Uuid>> {
+    optional_input_id(field, id.as_ref().map(|i| i.0.as_str()))
+}
+
+async fn list(
+    ctx: &Context<'_>,
+    listing: Listing,
+    filters: Filters,
+    order_by: Option<ReferralOrder>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> ApiResult<Connection<String, Referral>> {
+    let page = PageRequest::parse(first, after.as_deref())?;
+    let order = order_by.unwrap_or_default().into();
+    let found = service::list(&ctx.service()?, listing, &filters, order, &page).await?;
+    Ok(connection(found, Referral))
+}
+
 #[Object]
 impl ReferralsQuery {
-    /// A referral the caller's organisation sent or received (coordinators: any of the
-    /// territory, without the person); NOT_FOUND otherwise.
+    /// A referral the caller's organisation sent or received, or that belongs to a redirect
+    /// chain it took part in (coordinators: any of the territory, without the person);
+    /// NOT_FOUND otherwise.
     async fn referral(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Referral> {
-        Ok(Referral(visible_referral(ctx, &id.0).await?))
+        Ok(Referral(
+            service::get(&ctx.service()?, lookup_id(&id.0)?).await?,
+        ))
     }
 
     /// The referrals the caller's organisation received (back office).
@@ -331,18 +357,12 @@ impl ReferralsQuery {
         assignee_id: Option<ID>,
         order_by: Option<ReferralOrder>,
     ) -> ApiResult<Connection<String, Referral>> {
-        let actor = ctx.actor()?;
-        domain::authorize(
-            actor,
-            domain::Action::WorkReferral,
-            &domain::Target::organisation(actor.tenant_id, actor.organisation_id),
-        )?;
         let filters = Filters {
-            service_id: optional_id("serviceId", service_id)?,
-            assignee_id: optional_id("assigneeId", assignee_id)?,
+            service_id: optional_uuid("serviceId", service_id)?,
+            assignee_id: optional_uuid("assigneeId", assignee_id)?,
             ..base_filters(status, overdue)
         };
-        list(ctx, Mailbox::Received, filters, order_by, first, after).await
+        list(ctx, Listing::Received, filters, order_by, first, after).await
     }
 
     /// Every referral of the territory, newest first or soonest due (coordinators and tenant
@@ -361,20 +381,14 @@ impl ReferralsQuery {
         to_organisation_id: Option<ID>,
         order_by: Option<ReferralOrder>,
     ) -> ApiResult<Connection<String, Referral>> {
-        let actor = ctx.actor()?;
-        domain::authorize(
-            actor,
-            domain::Action::ReadMonitoring,
-            &domain::Target::tenant(actor.tenant_id),
-        )?;
         let filters = Filters {
-            to_organisation_id: optional_id("toOrganisationId", to_organisation_id)?,
+            to_organisation_id: optional_uuid("toOrganisationId", to_organisation_id)?,
             ..base_filters(status, overdue)
         };
-        list(ctx, Mailbox::Territory, filters, order_by, first, after).await
+        list(ctx, Listing::Territory, filters, order_by, first, after).await
     }
 
-    /// The referrals the caller's organisation sent (agents).
+    /// The referrals the caller's organisation sent (agents, org admins).
     async fn referrals_sent(
         &self,
         ctx: &Context<'_>,
@@ -384,68 +398,14 @@ impl ReferralsQuery {
         overdue: Option<bool>,
         order_by: Option<ReferralOrder>,
     ) -> ApiResult<Connection<String, Referral>> {
-        let actor = ctx.actor()?;
-        if !actor
-            .roles
-            .contains_any(&[domain::Role::Agent, domain::Role::OrgAdmin])
-        {
-            return Err(ApiError::Domain(domain::Error::Forbidden));
-        }
         let filters = base_filters(status, overdue);
-        list(ctx, Mailbox::Sent, filters, order_by, first, after).await
+        list(ctx, Listing::Sent, filters, order_by, first, after).await
     }
-}
 
-/// The filters every referral list takes; the list's own ones are set over them.
-fn base_filters(status: Option<Vec<ReferralStatus>>, overdue: Option<bool>) -> Filters {
-    Filters {
-        statuses: status
-            .unwrap_or_default()
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-        overdue,
-        ..Filters::default()
+    /// The territory's reminder and escalation thresholds.
+    async fn deadline_settings(&self, ctx: &Context<'_>) -> ApiResult<DeadlineSettings> {
+        Ok(deadlines::thresholds(&ctx.service()?).await?.into())
     }
-}
-
-/// An optional id argument; a malformed one is BAD_USER_INPUT naming the field.
-fn optional_id(field: &str, id: Option<ID>) -> ApiResult<Option<uuid::Uuid>> {
-    id.map(|i| crate::directory::commands::parse_id(field, &i.0))
-        .transpose()
-}
-
-async fn list(
-    ctx: &Context<'_>,
-    mailbox: Mailbox,
-    filters: Filters,
-    order_by: Option<ReferralOrder>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> ApiResult<Connection<String, Referral>> {
-    let actor = ctx.actor()?;
-    let app = ctx.app();
-    let page = PageRequest::parse(first, after)?;
-    let order = match order_by.unwrap_or_default() {
-        ReferralOrder::Newest => Order::Newest,
-        ReferralOrder::DueSoonest => Order::DueSoonest,
-    };
-    let rows = store::list(
-        &app.db,
-        actor,
-        mailbox,
-        &filters,
-        order,
-        &page,
-        app.clock.now(),
-    )
-    .await?;
-    Ok(connection(
-        &page,
-        rows,
-        |row| store::cursor_of(order, row),
-        Referral,
-    ))
 }
 
 #[derive(Default)]
@@ -457,8 +417,9 @@ async fn apply(
     expected_version: Option<i32>,
     change: Change,
 ) -> ApiResult<Referral> {
+    let id = lookup_id(&id.0)?;
     Ok(Referral(
-        commands::transition(ctx.app(), ctx.actor()?, &id.0, expected_version, change).await?,
+        service::change(&ctx.service()?, id, expected_version, change).await?,
     ))
 }
 
@@ -471,19 +432,17 @@ impl ReferralsMutation {
         ctx: &Context<'_>,
         input: CreateReferralInput,
     ) -> ApiResult<Referral> {
-        let form = commands::ReferralForm {
-            person_id: input.person_id.0,
-            consent_id: input.consent_id.0,
-            service_id: input.service_id.0,
+        let new = NewReferral {
+            person: lookup_id(&input.person_id.0)?,
+            consent: input_id("consentId", &input.consent_id.0)?,
+            service: input_id("serviceId", &input.service_id.0)?,
             motive: input.motive,
             urgency: input
                 .urgency
                 .map(Into::into)
                 .unwrap_or(domain::Urgency::Standard),
         };
-        Ok(Referral(
-            commands::create_referral(ctx.app(), ctx.actor()?, form).await?,
-        ))
+        Ok(Referral(service::create(&ctx.service()?, new).await?))
     }
 
     /// SENT → ACKNOWLEDGED (receiver).
@@ -533,16 +492,11 @@ impl ReferralsMutation {
         comment: Option<String>,
         expected_version: Option<i32>,
     ) -> ApiResult<Referral> {
-        apply(
-            ctx,
-            id,
-            expected_version,
-            Change::Decline {
-                reason: reason.into(),
-                comment,
-            },
-        )
-        .await
+        let change = Change::Decline {
+            reason: reason.into(),
+            comment,
+        };
+        apply(ctx, id, expected_version, change).await
     }
     /// → REDIRECTED, and a new linked referral to another organisation's service (receiver).
     async fn redirect_referral(
@@ -553,16 +507,11 @@ impl ReferralsMutation {
         comment: Option<String>,
         expected_version: Option<i32>,
     ) -> ApiResult<Referral> {
-        apply(
-            ctx,
-            id,
-            expected_version,
-            Change::Redirect {
-                service_id: service_id.0,
-                comment,
-            },
-        )
-        .await
+        let change = Change::Redirect {
+            service: input_id("serviceId", &service_id.0)?,
+            comment,
+        };
+        apply(ctx, id, expected_version, change).await
     }
     /// ACCEPTED → COMPLETED with an outcome (receiver).
     async fn complete_referral(
@@ -573,16 +522,11 @@ impl ReferralsMutation {
         comment: Option<String>,
         expected_version: Option<i32>,
     ) -> ApiResult<Referral> {
-        apply(
-            ctx,
-            id,
-            expected_version,
-            Change::Complete {
-                outcome: outcome.into(),
-                comment,
-            },
-        )
-        .await
+        let change = Change::Complete {
+            outcome: outcome.into(),
+            comment,
+        };
+        apply(ctx, id, expected_version, change).await
     }
     /// → CANCELLED with a reason (sender).
     async fn cancel_referral(
@@ -602,15 +546,10 @@ impl ReferralsMutation {
         user_id: Option<ID>,
         expected_version: Option<i32>,
     ) -> ApiResult<Referral> {
-        apply(
-            ctx,
-            id,
-            expected_version,
-            Change::Assign {
-                user_id: user_id.map(|u| u.0),
-            },
-        )
-        .await
+        let change = Change::Assign {
+            user: optional_input_id("userId", user_id.as_ref().map(|u| u.0.as_str()))?,
+        };
+        apply(ctx, id, expected_version, change).await
     }
     /// Adds a comment to the timeline (either side).
     async fn comment_referral(
@@ -621,5 +560,17 @@ impl ReferralsMutation {
         expected_version: Option<i32>,
     ) -> ApiResult<Referral> {
         apply(ctx, id, expected_version, Change::Comment { body }).await
+    }
+
+    /// Sets the territory's reminder and escalation thresholds (tenant admin).
+    async fn update_deadline_settings(
+        &self,
+        ctx: &Context<'_>,
+        reminder_days_before: i32,
+        escalation_days_after: i32,
+    ) -> ApiResult<DeadlineSettings> {
+        let service = ctx.service()?;
+        let set = deadlines::set_thresholds(&service, reminder_days_before, escalation_days_after);
+        Ok(set.await?.into())
     }
 }

@@ -1,5 +1,6 @@
-//! Per-request DataLoaders for the hops of a referral (person, consent, service, user), each
-//! scoped to the caller's tenant: one query per kind and request, never one per row.
+//! Per-request DataLoaders for the hops of a referral (person, user), each scoped to the
+//! caller's tenant: one query per kind and request, never one per row. They load rows whose
+//! visibility the referral's view already decided (a view without a person has no id to load).
 
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     AppState,
-    entities::{consent, person, service, user},
+    entities::{person, user},
     error::{ApiError, ApiResult},
 };
 
@@ -51,8 +52,6 @@ macro_rules! by_id_loader {
 }
 
 by_id_loader!(PersonLoader, person);
-by_id_loader!(ConsentLoader, consent);
-by_id_loader!(ServiceLoader, service);
 by_id_loader!(UserLoader, user);
 
 /// Adds this module's loaders to a request.
@@ -64,14 +63,6 @@ pub fn register(
     request
         .data(DataLoader::new(
             PersonLoader::new(app, tenant),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            ConsentLoader::new(app, tenant),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            ServiceLoader::new(app, tenant),
             tokio::spawn,
         ))
         .data(DataLoader::new(UserLoader::new(app, tenant), tokio::spawn))

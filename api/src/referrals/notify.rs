@@ -1,26 +1,24 @@
-//! Which mail a referral change causes, to whom — written to the outbox inside the change's own
-//! transaction. Mails name the service, the urgency, the due date and a link: never the person.
+//! Which mails a referral change causes, to whom. They are recorded with the change's event, in
+//! its transaction. Mails name the service, the urgency, the due date and a link: never the
+//! person.
 
-use domain::{Party, ReferralAction, ReferralStatus, TenantId, Urgency};
+use domain::{OrganisationId, Party, ReferralAction, ReferralStatus, TenantId};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::{
-    AppState,
     entities::{organisation, referral, service, user},
     error::ApiResult,
-    notifications::{self, NewMail, RenderedMail, mails},
+    events::Hooks,
+    notifications::{MailKind, NewMail, RenderedMail, mails},
 };
 
-fn link(app: &AppState, referral: &referral::Model) -> String {
-    format!("{}/orientations/{}", app.config.public_url(), referral.id)
-}
-
-fn due_date_fr(referral: &referral::Model) -> String {
-    let d = referral.due_at.date();
+/// `JJ/MM/AAAA`, as mails show the due date.
+pub fn date_fr(at: time::OffsetDateTime) -> String {
+    let d = at.date();
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
 
-async fn mailbox_of(
+pub async fn mailbox_of(
     conn: &impl ConnectionTrait,
     tenant: uuid::Uuid,
     org: uuid::Uuid,
@@ -31,7 +29,7 @@ async fn mailbox_of(
         .and_then(|o| o.back_office_email))
 }
 
-async fn email_of(
+pub async fn email_of(
     conn: &impl ConnectionTrait,
     tenant: uuid::Uuid,
     id: Option<uuid::Uuid>,
@@ -44,7 +42,7 @@ async fn email_of(
         .map(|u| u.email))
 }
 
-async fn service_name(
+pub async fn service_name(
     conn: &impl ConnectionTrait,
     referral: &referral::Model,
 ) -> ApiResult<String> {
@@ -57,149 +55,134 @@ async fn service_name(
     )
 }
 
-async fn send(
-    conn: &impl ConnectionTrait,
-    app: &AppState,
+/// A mail about `referral`, shown to `organisation`'s admins under Courriels.
+pub fn mail(
     referral: &referral::Model,
     organisation: uuid::Uuid,
-    kind: &'static str,
+    kind: MailKind,
     recipients: Vec<Option<String>>,
     rendered: RenderedMail,
-) -> ApiResult<()> {
+) -> NewMail {
     let mut recipients: Vec<String> = recipients.into_iter().flatten().collect();
     recipients.sort();
     recipients.dedup();
     if recipients.is_empty() {
         // Typically an organisation without a back-office mailbox: say so, the change stands.
-        tracing::warn!(kind, referral = %referral.id, organisation = %organisation, "no recipient for this notification");
+        tracing::warn!(kind = kind.as_str(), referral = %referral.id, organisation = %organisation, "no recipient for this notification");
     }
-    let mail = NewMail {
+    NewMail {
         tenant_id: TenantId::from_uuid(referral.tenant_id),
-        organisation_id: Some(domain::OrganisationId::from_uuid(organisation)),
+        organisation_id: Some(OrganisationId::from_uuid(organisation)),
         kind,
         recipients,
         rendered,
         referral_id: Some(referral.id),
         dedup_key: None,
-    };
-    notifications::enqueue(conn, mail, app.clock.now()).await?;
-    Ok(())
+        in_app: false,
+    }
 }
 
 /// A new referral: the receiving organisation's back-office mailbox (and the assignee, if any).
 pub async fn created(
-    app: &AppState,
     conn: &impl ConnectionTrait,
+    hooks: &Hooks,
     referral: &referral::Model,
     service: &service::Model,
-) -> ApiResult<()> {
-    let urgency = Urgency::parse(&referral.urgency)?;
+) -> ApiResult<Vec<NewMail>> {
     let rendered = mails::referral_created(
-        app,
+        hooks,
         &service.name,
-        urgency.label_fr(),
-        &due_date_fr(referral),
-        &link(app, referral),
+        referral.urgency.label_fr(),
+        &date_fr(referral.due_at),
+        &hooks.referral_link(referral.id),
     )?;
     let to = vec![
         mailbox_of(conn, referral.tenant_id, referral.to_organisation_id).await?,
         email_of(conn, referral.tenant_id, referral.assignee_id).await?,
     ];
-    send(
-        conn,
-        app,
+    Ok(vec![mail(
         referral,
         referral.to_organisation_id,
-        "REFERRAL_CREATED",
+        MailKind::ReferralCreated,
         to,
         rendered,
-    )
-    .await
+    )])
 }
 
 /// A change by one side tells the other: the receiver's changes go to the sending agent, the
 /// sender's (information provided, cancellation) to the receiver's assignee or mailbox. An
 /// assignment tells the new assignee; a comment stays on the timeline and mails no one.
 pub async fn changed(
-    app: &AppState,
     conn: &impl ConnectionTrait,
+    hooks: &Hooks,
     next: &referral::Model,
     from: ReferralStatus,
     by: Party,
     action: ReferralAction,
-) -> ApiResult<()> {
-    let to = ReferralStatus::parse(&next.status)?;
-    let link = link(app, next);
+) -> ApiResult<Vec<NewMail>> {
+    let to = next.status.0;
+    let link = hooks.referral_link(next.id);
     match action {
-        ReferralAction::Comment => return Ok(()),
+        ReferralAction::Comment => return Ok(Vec::new()),
         ReferralAction::Assign => {
             let Some(assignee) = email_of(conn, next.tenant_id, next.assignee_id).await? else {
-                return Ok(());
+                return Ok(Vec::new());
             };
             let service = service_name(conn, next).await?;
-            let urgency = Urgency::parse(&next.urgency)?;
             let rendered = mails::referral_created(
-                app,
+                hooks,
                 &service,
-                urgency.label_fr(),
-                &due_date_fr(next),
+                next.urgency.label_fr(),
+                &date_fr(next.due_at),
                 &link,
             )?;
-            return send(
-                conn,
-                app,
+            return Ok(vec![mail(
                 next,
                 next.to_organisation_id,
-                "REFERRAL_ASSIGNED",
+                MailKind::ReferralAssigned,
                 vec![Some(assignee)],
                 rendered,
-            )
-            .await;
+            )]);
         }
         _ => {}
     }
     let service = service_name(conn, next).await?;
-    match by {
+    let one = match by {
         Party::Receiver => {
             let sender = email_of(conn, next.tenant_id, Some(next.created_by)).await?;
             let (kind, rendered) = if to == ReferralStatus::InfoRequested && from != to {
                 (
-                    "REFERRAL_INFO_REQUESTED",
-                    mails::referral_info_requested(app, &service, &link)?,
+                    MailKind::ReferralInfoRequested,
+                    mails::referral_info_requested(hooks, &service, &link)?,
                 )
             } else {
                 (
-                    "REFERRAL_STATUS_CHANGED",
-                    mails::referral_status_changed(app, &service, to.label_fr(), &link)?,
+                    MailKind::ReferralStatusChanged,
+                    mails::referral_status_changed(hooks, &service, to.label_fr(), &link)?,
                 )
             };
-            send(
-                conn,
-                app,
+            mail(
                 next,
                 next.from_organisation_id,
                 kind,
                 vec![sender],
                 rendered,
             )
-            .await
         }
         Party::Sender | Party::Other => {
             let receiver = match email_of(conn, next.tenant_id, next.assignee_id).await? {
                 Some(assignee) => Some(assignee),
                 None => mailbox_of(conn, next.tenant_id, next.to_organisation_id).await?,
             };
-            let rendered = mails::referral_status_changed(app, &service, to.label_fr(), &link)?;
-            send(
-                conn,
-                app,
+            let rendered = mails::referral_status_changed(hooks, &service, to.label_fr(), &link)?;
+            mail(
                 next,
                 next.to_organisation_id,
-                "REFERRAL_STATUS_CHANGED",
+                MailKind::ReferralStatusChanged,
                 vec![receiver],
                 rendered,
             )
-            .await
         }
-    }
+    };
+    Ok(vec![one])
 }

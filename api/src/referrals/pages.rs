@@ -1,36 +1,46 @@
 //! The referral pages: the agent sends a referral and follows what they sent; the back office
-//! works its inbox; everyone sees the timeline. Actions post to the same commands as GraphQL.
+//! works its inbox; the territory is watched; everyone sees the timeline. Each page renders the
+//! referrals service's views: what a view hides is not there, and the actions offered are the
+//! view's `actions`, nothing else.
 
 use std::collections::HashMap;
 
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
+use axum_extra::extract::Form;
 use domain::{
-    Actor, DeclineReason, OrganisationId, Outcome, Party, ReferralAction, ReferralStatus, Role,
-    Urgency,
+    ConsentStatus, DeclineReason, OrganisationId, Outcome, PersonId, ReferralAction,
+    ReferralStatus, Urgency,
 };
 use minijinja::{Value, context};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use time::format_description::well_known::Rfc3339;
 
 use crate::{
-    AppState, consents, directory,
-    entities::{organisation, referral, service, user},
+    AppState,
+    consents::service as consents,
+    directory::service as directory,
     error::{ApiError, ApiResult},
-    graphql::pagination::PageRequest,
     people,
     referrals::{
-        commands::{self, Change},
-        store::{self, Filters, Mailbox, Order},
-        visibility::{View, view_of},
+        service::{self, Change, Listing, NewReferral},
+        store::{Filters, Order},
+        view::ReferralView,
     },
-    web::{form_error, page_or_error, session::PageUser, status_of},
+    service::{Ctx, input_id, lookup_id, optional_input_id},
+    store::PageRequest,
+    web::{
+        render::{form_error, page_or_error, status_of},
+        session::PageUser,
+    },
 };
+
+/// Referrals per page of a list.
+const PER_PAGE: u64 = 50;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -42,8 +52,6 @@ pub fn routes() -> Router<AppState> {
         .route("/orientations/{id}", get(detail))
         .route("/orientations/{id}/{action}", post(act))
 }
-
-type FormData = HashMap<String, String>;
 
 fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
@@ -61,55 +69,47 @@ fn badge(status: ReferralStatus) -> &'static str {
     }
 }
 
-/// Table rows for a list of referrals, names of services and organisations loaded in two
+/// Table rows for a list of views, the names of services and organisations loaded in two
 /// queries for the whole list.
-pub async fn rows(
-    app: &AppState,
-    actor: &Actor,
-    referrals: &[referral::Model],
-) -> ApiResult<Vec<Value>> {
-    let now = app.clock.now();
-    let service_ids: Vec<uuid::Uuid> = referrals.iter().map(|r| r.service_id).collect();
-    let services: HashMap<uuid::Uuid, String> = service::Entity::find()
-        .filter(service::Column::TenantId.eq(actor.tenant_id.as_uuid()))
-        .filter(service::Column::Id.is_in(service_ids))
-        .all(&app.db)
+pub async fn rows(ctx: &Ctx<'_>, views: &[ReferralView]) -> ApiResult<Vec<Value>> {
+    let service_ids: Vec<uuid::Uuid> = views.iter().map(|r| r.service.as_uuid()).collect();
+    let services: HashMap<uuid::Uuid, String> = directory::services_by_ids(ctx, &service_ids)
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let org_ids: Vec<uuid::Uuid> = referrals
+    let org_ids: Vec<uuid::Uuid> = views
         .iter()
-        .flat_map(|r| [r.from_organisation_id, r.to_organisation_id])
+        .flat_map(|r| [r.from_organisation.as_uuid(), r.to_organisation.as_uuid()])
         .collect();
-    let orgs: HashMap<uuid::Uuid, String> =
-        directory::store::organisations_by_ids(&app.db, actor.tenant_id, &org_ids)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-    Ok(referrals
+    let orgs: HashMap<uuid::Uuid, String> = directory::organisations_by_ids(ctx, &org_ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    Ok(views
         .iter()
         .map(|r| {
-            let status = ReferralStatus::parse(&r.status).unwrap_or(ReferralStatus::Sent);
             context! {
                 id => r.id.to_string(),
-                status => status.as_str(),
-                status_label => status.label_fr(),
-                badge => badge(status),
-                urgent => r.urgency == Urgency::Urgent.as_str(),
-                service => services.get(&r.service_id),
-                from => orgs.get(&r.from_organisation_id),
-                to => orgs.get(&r.to_organisation_id),
+                status => r.status.as_str(),
+                status_label => r.status.label_fr(),
+                badge => badge(r.status),
+                urgent => r.urgency == Urgency::Urgent,
+                service => services.get(&r.service.as_uuid()),
+                from => orgs.get(&r.from_organisation.as_uuid()),
+                to => orgs.get(&r.to_organisation.as_uuid()),
                 due_at => rfc3339(r.due_at),
                 created_at => rfc3339(r.created_at),
-                overdue => store::is_overdue(r, now),
+                closed_at => r.closed_at.map(rfc3339),
+                overdue => r.overdue,
+                paused => r.paused,
             }
         })
         .collect())
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, serde::Serialize, Default)]
 struct ListQuery {
     statut: Option<String>,
     retard: Option<String>,
@@ -117,6 +117,8 @@ struct ListQuery {
     moi: Option<String>,
     /// Territory list: the receiving organisation.
     vers: Option<String>,
+    /// The cursor of the page.
+    apres: Option<String>,
 }
 
 async fn received(
@@ -124,11 +126,11 @@ async fn received(
     page: PageUser,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    list(&app, &page, Mailbox::Received, q).await
+    list(&app, &page, Listing::Received, q).await
 }
 
 async fn sent(State(app): State<AppState>, page: PageUser, Query(q): Query<ListQuery>) -> Response {
-    list(&app, &page, Mailbox::Sent, q).await
+    list(&app, &page, Listing::Sent, q).await
 }
 
 async fn territory(
@@ -136,28 +138,12 @@ async fn territory(
     page: PageUser,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    list(&app, &page, Mailbox::Territory, q).await
+    list(&app, &page, Listing::Territory, q).await
 }
 
-async fn list(app: &AppState, page: &PageUser, mailbox: Mailbox, q: ListQuery) -> Response {
+async fn list(app: &AppState, page: &PageUser, listing: Listing, q: ListQuery) -> Response {
+    let ctx = page.ctx(app);
     let result = async {
-        let actor = &page.actor;
-        match mailbox {
-            Mailbox::Received => domain::authorize(
-                actor,
-                domain::Action::WorkReferral,
-                &domain::Target::organisation(actor.tenant_id, actor.organisation_id),
-            )?,
-            Mailbox::Sent if !actor.roles.contains_any(&[Role::Agent, Role::OrgAdmin]) => {
-                return Err(ApiError::Domain(domain::Error::Forbidden));
-            }
-            Mailbox::Sent => {}
-            Mailbox::Territory => domain::authorize(
-                actor,
-                domain::Action::ReadMonitoring,
-                &domain::Target::tenant(actor.tenant_id),
-            )?,
-        }
         let statuses = q
             .statut
             .as_deref()
@@ -172,39 +158,42 @@ async fn list(app: &AppState, page: &PageUser, mailbox: Mailbox, q: ListQuery) -
                 .as_deref()
                 .filter(|m| *m == "oui")
                 .map(|_| page.user.id),
-            to_organisation_id: q
-                .vers
-                .as_deref()
-                .filter(|v| !v.is_empty())
-                .map(|v| directory::commands::parse_id("vers", v))
-                .transpose()?,
+            to_organisation_id: optional_input_id("vers", q.vers.as_deref())?,
             ..Filters::default()
         };
-        // The inbox puts the most urgent first unless asked otherwise.
-        let order = match (mailbox, q.tri.as_deref()) {
+        // The inbox and the territory put the most urgent first unless asked otherwise.
+        let order = match (listing, q.tri.as_deref()) {
             (_, Some("recentes")) => Order::Newest,
-            (_, Some("echeance")) | (Mailbox::Received | Mailbox::Territory, None) => Order::DueSoonest,
+            (_, Some("echeance")) | (Listing::Received | Listing::Territory, None) => {
+                Order::DueSoonest
+            }
             _ => Order::Newest,
         };
-        let rows_found = store::list(
-            &app.db,
-            actor,
-            mailbox,
-            &filters,
-            order,
-            &PageRequest {
-                first: 100,
-                after: None,
-            },
-            app.clock.now(),
-        )
-        .await?;
+        let request = PageRequest {
+            first: PER_PAGE,
+            ..PageRequest::parse(None, q.apres.as_deref().filter(|a| !a.is_empty()))?
+        };
+        let found = service::list(&ctx, listing, &filters, order, &request).await?;
+        let next = found.next_cursor().map(|cursor| {
+            let next = ListQuery {
+                apres: Some(cursor),
+                tri: Some(if order == Order::Newest { "recentes" } else { "echeance" }.into()),
+                ..ListQuery {
+                    statut: q.statut.clone(),
+                    retard: q.retard.clone(),
+                    moi: q.moi.clone(),
+                    vers: q.vers.clone(),
+                    ..ListQuery::default()
+                }
+            };
+            serde_html_query(&next)
+        });
         let statuses: Vec<Value> = ReferralStatus::ALL
             .iter()
             .map(|s| context! { code => s.as_str(), label => s.label_fr() })
             .collect();
-        let organisations: Vec<Value> = if mailbox == Mailbox::Territory {
-            directory::store::organisations_list(&app.db, actor, &PageRequest { first: 500, after: None }, None)
+        let organisations: Vec<Value> = if listing == Listing::Territory {
+            directory::all_organisations(&ctx)
                 .await?
                 .into_iter()
                 .map(|o| context! { id => o.id.to_string(), name => o.name })
@@ -213,13 +202,15 @@ async fn list(app: &AppState, page: &PageUser, mailbox: Mailbox, q: ListQuery) -
             Vec::new()
         };
         Ok(context! {
-            referrals => rows(app, actor, &rows_found).await?,
-            received => mailbox == Mailbox::Received,
-            territory => mailbox == Mailbox::Territory,
-            heading => match mailbox {
-                Mailbox::Received => "Orientations reçues",
-                Mailbox::Sent => "Orientations envoyées",
-                Mailbox::Territory => "Suivi du territoire",
+            referrals => rows(&ctx, &found.into_rows()).await?,
+            next => next,
+            first_page => q.apres.is_none(),
+            received => listing == Listing::Received,
+            territory => listing == Listing::Territory,
+            heading => match listing {
+                Listing::Received => "Orientations reçues",
+                Listing::Territory => "Suivi du territoire",
+                Listing::Sent | Listing::OfPerson(_) => "Orientations envoyées",
             },
             organisations => organisations,
             statuses => statuses,
@@ -228,10 +219,10 @@ async fn list(app: &AppState, page: &PageUser, mailbox: Mailbox, q: ListQuery) -
         })
     }
     .await;
-    let active = match mailbox {
-        Mailbox::Received => "/orientations/recues",
-        Mailbox::Sent => "/orientations/envoyees",
-        Mailbox::Territory => "/suivi",
+    let active = match listing {
+        Listing::Received => "/orientations/recues",
+        Listing::Territory => "/suivi",
+        Listing::Sent | Listing::OfPerson(_) => "/orientations/envoyees",
     };
     page_or_error(
         app,
@@ -242,6 +233,20 @@ async fn list(app: &AppState, page: &PageUser, mailbox: Mailbox, q: ListQuery) -
         context! {},
         result,
     )
+}
+
+/// The query string of a link.
+fn serde_html_query(value: &impl serde::Serialize) -> String {
+    let json = serde_json::to_value(value).unwrap_or_default();
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(map) = json.as_object() {
+        for (key, value) in map {
+            if let Some(text) = value.as_str() {
+                query.append_pair(key, text);
+            }
+        }
+    }
+    query.finish()
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -266,57 +271,49 @@ async fn new_form(
     status: StatusCode,
     extra: Value,
 ) -> Response {
+    let ctx = page.ctx(app);
     let result = async {
-        let actor = &page.actor;
-        let person_id: domain::PersonId =
-            directory::commands::parse_id("personne", q.personne.as_deref().unwrap_or_default())?;
-        let person = people::store::person_of_actor(&app.db, actor, person_id).await?;
-        let now = app.clock.now();
-        let consents = consents::store::consents_of_person(&app.db, actor, person.id).await?;
+        let person_id: PersonId = lookup_id(q.personne.as_deref().unwrap_or_default())?;
+        let person = people::service::get(&ctx, person_id).await?;
         let mut active = Vec::new();
-        let mut allowed: Vec<OrganisationId> = Vec::new();
-        for c in consents {
-            if domain::consent_status(c.withdrawn_at, c.expires_at, now)
-                == domain::ConsentStatus::Active
+        for c in consents::of_person(&ctx, person_id).await? {
+            if domain::consent_status(c.withdrawn_at, c.expires_at, ctx.now)
+                == ConsentStatus::Active
             {
-                let recipients = consents::store::recipients(&app.db, actor, c.id).await?;
-                allowed.extend(recipients.iter().copied());
+                let recipients = consents::recipients(&ctx, &c).await?;
                 active.push((c, recipients));
             }
         }
-        let services = directory::store::services_list(
-            &app.db,
-            actor,
-            &PageRequest {
-                first: 100,
-                after: None,
-            },
+        let services = directory::services(
+            &ctx,
+            &PageRequest::first(100),
             q.categorie.as_deref(),
             q.q.as_deref(),
         )
         .await?;
-        let org_ids: Vec<uuid::Uuid> = services.iter().map(|s| s.organisation_id).collect();
-        let orgs: HashMap<uuid::Uuid, organisation::Model> =
-            directory::store::organisations_by_ids(&app.db, actor.tenant_id, &org_ids)
-                .await?
-                .into_iter()
-                .map(|o| (o.id, o))
-                .collect();
+        let more_services = services.has_next;
+        let orgs: HashMap<uuid::Uuid, String> = directory::all_organisations(&ctx)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
         let services: Vec<Value> = services
-            .iter()
-            .filter(|s| s.organisation_id != actor.organisation_id.as_uuid())
+            .rows()
+            .filter(|s| s.organisation_id != ctx.actor.organisation_id.as_uuid())
             .map(|s| {
                 let consent = active
                     .iter()
                     .find(|(_, recipients)| {
-                        recipients.iter().any(|r| r.as_uuid() == s.organisation_id)
+                        recipients
+                            .iter()
+                            .any(|r: &OrganisationId| r.as_uuid() == s.organisation_id)
                     })
                     .map(|(c, _)| c.id.to_string());
                 context! {
                     id => s.id.to_string(),
                     name => s.name,
                     category => s.category,
-                    organisation => orgs.get(&s.organisation_id).map(|o| o.name.clone()),
+                    organisation => orgs.get(&s.organisation_id),
                     response_days => s.response_days,
                     urgent_response_days => s.urgent_response_days,
                     consent => consent,
@@ -326,7 +323,8 @@ async fn new_form(
         Ok(context! {
             person => people::pages::person_summary(&person),
             services => services,
-            categories => directory::store::service_categories(&app.db, actor).await?,
+            more_services => more_services,
+            categories => directory::categories(&ctx).await?,
             q => context! { categorie => q.categorie, q => q.q },
             has_consent => !active.is_empty(),
         })
@@ -343,35 +341,56 @@ async fn new_form(
     )
 }
 
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ReferralFields {
+    #[serde(default)]
+    person_id: String,
+    /// `<service id>|<consent id>`: the service chosen, with the consent that covers it.
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    motive: String,
+    #[serde(default)]
+    urgency: String,
+}
+
 async fn create(
     State(app): State<AppState>,
     page: PageUser,
-    Form(values): Form<FormData>,
+    Form(fields): Form<ReferralFields>,
 ) -> Response {
-    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
-    let service_and_consent = get("service");
-    let (service_id, consent_id) = service_and_consent
-        .split_once('|')
-        .unwrap_or((&service_and_consent, ""));
-    let form = commands::ReferralForm {
-        person_id: get("personId"),
-        consent_id: consent_id.to_owned(),
-        service_id: service_id.to_owned(),
-        motive: get("motive"),
-        urgency: if get("urgency") == "URGENT" {
-            Urgency::Urgent
-        } else {
-            Urgency::Standard
-        },
-    };
-    match commands::create_referral(&app, &page.actor, form).await {
+    let ctx = page.ctx(&app);
+    let result = async {
+        let (service_id, consent_id) = fields
+            .service
+            .split_once('|')
+            .unwrap_or((&fields.service, ""));
+        if service_id.trim().is_empty() {
+            return Err(ApiError::invalid("serviceId", "choisissez un service"));
+        }
+        let new = NewReferral {
+            person: lookup_id(&fields.person_id)?,
+            consent: input_id("consentId", consent_id)?,
+            service: input_id("serviceId", service_id)?,
+            motive: fields.motive.clone(),
+            urgency: if fields.urgency == "URGENT" {
+                Urgency::Urgent
+            } else {
+                Urgency::Standard
+            },
+        };
+        service::create(&ctx, new).await
+    }
+    .await;
+    match result {
         Ok(created) => {
             Redirect::to(&format!("/orientations/{}?fait=envoyee", created.id)).into_response()
         }
         Err(err) => {
             let error = form_error("referral", &err);
             let q = NewQuery {
-                personne: values.get("personId").cloned(),
+                personne: Some(fields.person_id.clone()),
                 ..NewQuery::default()
             };
             new_form(
@@ -379,7 +398,7 @@ async fn create(
                 &page,
                 q,
                 status_of(&err),
-                context! { error => error, values => values },
+                context! { error => error, values => Value::from_serialize(&fields) },
             )
             .await
         }
@@ -418,127 +437,53 @@ async fn show(
     status: StatusCode,
     extra: Value,
 ) -> Response {
-    let data = detail_data(app, page, id).await;
+    let data = detail_data(&page.ctx(app), id).await;
     page_or_error(app, page, status, "referrals/show.html", "", extra, data)
 }
 
-/// Which actions the caller may take now, straight from the state machine.
-fn possible_actions(status: ReferralStatus, party: Party, actor: &Actor) -> Vec<&'static str> {
-    let may_work = actor
-        .roles
-        .contains_any(&[Role::BackOffice, Role::OrgAdmin]);
-    let may_send = actor.roles.contains_any(&[Role::Agent]);
-    ReferralAction::ALL
+async fn detail_data(ctx: &Ctx<'_>, id: &str) -> ApiResult<Value> {
+    let view = service::get(ctx, lookup_id(id)?).await?;
+    let person = service::person(ctx, &view)
+        .await?
+        .map(|p| people::pages::person_summary(&p));
+    let timeline = service::timeline(ctx, &view).await?;
+    let mut user_ids: Vec<uuid::Uuid> = timeline
         .iter()
-        .filter(|a| domain::transition(status, **a, party).is_ok())
-        .filter(|_| match party {
-            Party::Receiver => may_work,
-            Party::Sender => may_send,
-            Party::Other => false,
-        })
-        .map(|a| a.as_str())
-        .collect()
-}
-
-async fn detail_data(app: &AppState, page: &PageUser, id: &str) -> ApiResult<Value> {
-    let actor = &page.actor;
-    let not_found = || ApiError::Domain(domain::Error::NotFound);
-    let id: uuid::Uuid = id.trim().parse().map_err(|_| not_found())?;
-    let r = store::referral_get(&app.db, actor.tenant_id, id)
-        .await?
-        .ok_or_else(not_found)?;
-    let redirected_by = match r.parent_id {
-        Some(parent) => store::referral_get(&app.db, actor.tenant_id, parent)
-            .await?
-            .map(|p| p.to_organisation_id),
-        None => None,
-    };
-    let view = view_of(actor, &r, redirected_by).ok_or_else(not_found)?;
-    let status = ReferralStatus::parse(&r.status)?;
-    let consent =
-        consents::store::consent_get(&app.db, actor, domain::ConsentId::from_uuid(r.consent_id))
-            .await?;
-    let identity = match view {
-        View::Sender => true,
-        View::Receiver => consent.withdrawn_at.is_none(),
-        View::Observer => false,
-    };
-    let person = if identity {
-        people::store::person_in_tenant(&app.db, actor, r.person_id)
-            .await?
-            .map(|p| people::pages::person_summary(&p))
-    } else {
-        None
-    };
-    let row = rows(app, actor, std::slice::from_ref(&r)).await?.remove(0);
-    let party = view.party();
-    let users: HashMap<uuid::Uuid, String> = user::Entity::find()
-        .filter(user::Column::TenantId.eq(actor.tenant_id.as_uuid()))
-        .filter(user::Column::OrganisationId.is_in([r.from_organisation_id, r.to_organisation_id]))
-        .all(&app.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
+        .filter_map(|e| e.actor.map(|a| a.as_uuid()))
+        .chain(view.assignee.map(|a| a.as_uuid()))
         .collect();
-    let timeline: Vec<Value> = store::timeline(&app.db, r.tenant_id, r.id)
-        .await?
+    user_ids.sort();
+    user_ids.dedup();
+    let names = crate::auth::service::names(ctx, &user_ids).await?;
+    let row = rows(ctx, std::slice::from_ref(&view)).await?.remove(0);
+    let timeline: Vec<Value> = timeline
         .into_iter()
         .map(|e| {
-            let kind_label = ReferralAction::parse(&e.kind).map(|a| a.label_fr()).unwrap_or(match e.kind.as_str() {
-                "CREATE" => "Orientation envoyée",
-                "CONSENT_WITHDRAWN" => "Consentement retiré",
-                _ => "Événement",
-            });
             context! {
                 at => rfc3339(e.at),
-                kind => e.kind,
-                label => kind_label,
-                actor => e.actor_id.and_then(|a| users.get(&a).cloned()),
-                comment => e.comment.filter(|_| view != View::Observer),
-                to_status => e.to_status.as_deref().and_then(|s| ReferralStatus::parse(s).ok()).map(|s| s.label_fr()),
+                kind => e.kind.as_str(),
+                label => e.kind.label_fr(),
+                actor => e.actor.and_then(|a| names.get(&a.as_uuid()).cloned()),
+                comment => e.comment,
+                to_status => e.to_status.map(|s| s.label_fr()),
             }
         })
         .collect();
-    // The receiving organisation's back-office users, for assignment.
-    let assignees: Vec<Value> = if party == Party::Receiver {
-        user::Entity::find()
-            .filter(user::Column::TenantId.eq(actor.tenant_id.as_uuid()))
-            .filter(user::Column::OrganisationId.eq(r.to_organisation_id))
-            .filter(user::Column::Active.eq(true))
-            .all(&app.db)
-            .await?
-            .into_iter()
-            .filter(|u| domain::Roles::parse_csv(&u.roles).is_ok_and(|roles| roles.contains_any(&[Role::BackOffice, Role::OrgAdmin])))
-            .map(|u| context! { id => u.id.to_string(), name => u.name, current => Some(u.id) == r.assignee_id })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let redirect_services: Vec<Value> = if party == Party::Receiver {
-        directory::store::services_list(
-            &app.db,
-            actor,
-            &PageRequest {
-                first: 100,
-                after: None,
-            },
-            None,
-            None,
-        )
+    let assignees: Vec<Value> = service::assignable(ctx, &view)
         .await?
         .into_iter()
-        .filter(|s| s.organisation_id != r.to_organisation_id)
-        .map(|s| context! { id => s.id.to_string(), name => s.name, category => s.category })
-        .collect()
-    } else {
-        Vec::new()
+        .map(|u| context! { id => u.id.to_string(), name => u.name, current => Some(u.id) == view.assignee })
+        .collect();
+    let redirect_services: Vec<Value> = service::redirect_targets(ctx, &view)
+        .await?
+        .into_iter()
+        .map(|t| context! { id => t.service.id.to_string(), name => t.service.name, category => t.service.category, organisation => t.organisation })
+        .collect();
+    let parent = match service::parent(ctx, &view).await? {
+        Some(parent) => Some(rows(ctx, std::slice::from_ref(&parent)).await?.remove(0)),
+        None => None,
     };
-    let children = rows(
-        app,
-        actor,
-        &store::children_of(&app.db, actor.tenant_id, r.id).await?,
-    )
-    .await?;
+    let children = rows(ctx, &service::children(ctx, &view).await?).await?;
     let decline_reasons: Vec<Value> = DeclineReason::ALL
         .iter()
         .map(|d| context! { code => d.as_str(), label => d.label_fr() })
@@ -547,19 +492,20 @@ async fn detail_data(app: &AppState, page: &PageUser, id: &str) -> ApiResult<Val
         .iter()
         .map(|o| context! { code => o.as_str(), label => o.label_fr() })
         .collect();
+    let actions: Vec<&str> = view.actions.iter().map(|a| a.as_str()).collect();
     Ok(context! {
         referral => row,
-        version => r.version,
-        motive => (view != View::Observer).then_some(r.motive.clone()),
+        version => view.version,
+        motive => view.motive,
         person => person,
-        identity_hidden => view == View::Receiver && !identity,
-        outcome => r.outcome.as_deref().and_then(|o| Outcome::parse(o).ok()).map(|o| o.label_fr()),
-        decline_reason => r.decline_reason.as_deref().and_then(|d| DeclineReason::parse(d).ok()).map(|d| d.label_fr()),
-        assignee => r.assignee_id.and_then(|a| users.get(&a).cloned()),
-        parent => r.parent_id.filter(|_| view != View::Observer).map(|p| p.to_string()),
+        identity_hidden => view.access.content && !view.access.identity,
+        outcome => view.outcome.map(|o| o.label_fr()),
+        decline_reason => view.decline_reason.map(|d| d.label_fr()),
+        assignee => view.assignee.and_then(|a| names.get(&a.as_uuid()).cloned()),
+        parent => parent,
         children => children,
         timeline => timeline,
-        actions => possible_actions(status, party, actor),
+        actions => actions,
         assignees => assignees,
         redirect_services => redirect_services,
         decline_reasons => decline_reasons,
@@ -567,52 +513,98 @@ async fn detail_data(app: &AppState, page: &PageUser, id: &str) -> ApiResult<Val
     })
 }
 
+/// Every field any action form posts; each action reads its own.
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ActionFields {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    question: String,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    comment: Option<String>,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    service_id: String,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    body: String,
+}
+
+/// The page path of each action, as its form posts to it.
+pub fn action_path(action: ReferralAction) -> &'static str {
+    match action {
+        ReferralAction::Acknowledge => "accuser-reception",
+        ReferralAction::RequestInfo => "demander-complement",
+        ReferralAction::ProvideInfo => "completer",
+        ReferralAction::Accept => "accepter",
+        ReferralAction::Decline => "refuser",
+        ReferralAction::Redirect => "reorienter",
+        ReferralAction::Complete => "cloturer",
+        ReferralAction::Cancel => "annuler",
+        ReferralAction::Assign => "attribuer",
+        ReferralAction::Comment => "commenter",
+    }
+}
+
+fn change_of(path: &str, f: &ActionFields) -> ApiResult<Change> {
+    let optional = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    let action = ReferralAction::ALL
+        .into_iter()
+        .find(|a| action_path(*a) == path)
+        .ok_or(ApiError::Domain(domain::Error::NotFound))?;
+    Ok(match action {
+        ReferralAction::Acknowledge => Change::Acknowledge,
+        ReferralAction::RequestInfo => Change::RequestInfo {
+            question: f.question.clone(),
+        },
+        ReferralAction::ProvideInfo => Change::ProvideInfo {
+            answer: f.answer.clone(),
+        },
+        ReferralAction::Accept => Change::Accept,
+        ReferralAction::Decline => Change::Decline {
+            reason: DeclineReason::parse(&f.reason)?,
+            comment: optional(&f.comment),
+        },
+        ReferralAction::Redirect => Change::Redirect {
+            service: input_id("serviceId", &f.service_id)?,
+            comment: optional(&f.comment),
+        },
+        ReferralAction::Complete => Change::Complete {
+            outcome: Outcome::parse(&f.outcome)?,
+            comment: optional(&f.comment),
+        },
+        ReferralAction::Cancel => Change::Cancel {
+            reason: f.reason.clone(),
+        },
+        ReferralAction::Assign => Change::Assign {
+            user: optional_input_id("userId", f.user_id.as_deref())?,
+        },
+        ReferralAction::Comment => Change::Comment {
+            body: f.body.clone(),
+        },
+    })
+}
+
 async fn act(
     State(app): State<AppState>,
     page: PageUser,
     Path((id, action)): Path<(String, String)>,
-    Form(values): Form<FormData>,
+    Form(fields): Form<ActionFields>,
 ) -> Response {
-    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
-    let optional = |k: &str| values.get(k).cloned().filter(|v| !v.trim().is_empty());
-    let change = async {
-        Ok::<_, ApiError>(match action.as_str() {
-            "accuser-reception" => Change::Acknowledge,
-            "demander-complement" => Change::RequestInfo {
-                question: get("question"),
-            },
-            "completer" => Change::ProvideInfo {
-                answer: get("answer"),
-            },
-            "accepter" => Change::Accept,
-            "refuser" => Change::Decline {
-                reason: DeclineReason::parse(&get("reason"))?,
-                comment: optional("comment"),
-            },
-            "reorienter" => Change::Redirect {
-                service_id: get("serviceId"),
-                comment: optional("comment"),
-            },
-            "cloturer" => Change::Complete {
-                outcome: Outcome::parse(&get("outcome"))?,
-                comment: optional("comment"),
-            },
-            "annuler" => Change::Cancel {
-                reason: get("reason"),
-            },
-            "attribuer" => Change::Assign {
-                user_id: optional("userId"),
-            },
-            "commenter" => Change::Comment { body: get("body") },
-            _ => return Err(ApiError::Domain(domain::Error::NotFound)),
-        })
+    let ctx = page.ctx(&app);
+    let result = async {
+        let change = change_of(&action, &fields)?;
+        let expected = fields.version.trim().parse::<i32>().ok();
+        service::change(&ctx, lookup_id(&id)?, expected, change).await
     }
     .await;
-    let expected = get("version").parse::<i32>().ok();
-    let result = match change {
-        Ok(change) => commands::transition(&app, &page.actor, &id, expected, change).await,
-        Err(err) => Err(err),
-    };
     match result {
         Ok(_) => Redirect::to(&format!("/orientations/{id}?fait={action}")).into_response(),
         Err(err) => {
@@ -622,7 +614,7 @@ async fn act(
                 &page,
                 &id,
                 status_of(&err),
-                context! { error => error, values => values },
+                context! { error => error, values => Value::from_serialize(&fields) },
             )
             .await
         }

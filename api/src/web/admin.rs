@@ -1,26 +1,33 @@
 //! The administration page: organisations, services and users of the territory (tenant admin)
-//! or of one's own organisation (org admin), with the forms to create them.
-
-use std::collections::HashMap;
+//! or of one's own organisation (org admin), with the forms to create them. A thin page over
+//! the directory and accounts services.
 
 use axum::{
-    Form, Router,
-    extract::{Query, State},
+    Router,
+    extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use domain::{OrganisationId, OrganisationKind, Role};
+use axum_extra::extract::Form;
+use domain::{Action, OrganisationId, OrganisationKind, Role, Roles};
 use minijinja::{Value, context};
 
 use crate::{
     AppState,
-    auth::{commands as users, store as user_store},
-    directory::{commands as directory, store},
+    auth::service::{self as accounts, UserForm},
+    directory::service::{self as directory, OrganisationForm, ServiceForm},
     error::{ApiError, ApiResult},
-    graphql::pagination::PageRequest,
-    web::{error_page, form_error, page_or_error, session::PageUser, status_of},
+    service::{Ctx, input_id, lookup_id},
+    store::PageRequest,
+    web::{
+        render::{error_page, form_error, page_or_error, status_of},
+        session::PageUser,
+    },
 };
+
+/// Accounts shown per organisation.
+const MEMBERS: u64 = 100;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,8 +37,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/utilisateurs", post(create_user))
         .route("/admin/utilisateurs/{id}/actif", post(set_active))
 }
-
-type FormData = HashMap<String, String>;
 
 #[derive(serde::Deserialize, Default)]
 struct Done {
@@ -48,9 +53,9 @@ async fn admin_page(
         Some("service") => Some("Le service a été créé."),
         Some("utilisateur") => Some("L'utilisateur a été créé."),
         Some("actif") => Some("Le compte a été réactivé."),
-        Some("inactif") => {
-            Some("Le compte a été désactivé : la personne ne peut plus se connecter.")
-        }
+        Some("inactif") => Some(
+            "Le compte a été désactivé : la personne ne peut plus se connecter, et ses orientations en cours sont revenues dans la file de son organisation.",
+        ),
         Some("invitation") => Some(
             "L'utilisateur a été créé ; il reçoit par courriel un lien pour choisir son mot de passe.",
         ),
@@ -61,38 +66,29 @@ async fn admin_page(
 
 /// Renders the page with whatever `extra` holds (a notice, or a form's error and values).
 async fn show(app: &AppState, page: &PageUser, status: StatusCode, extra: Value) -> Response {
-    let data = page_data(app, page).await;
+    let data = page_data(&page.ctx(app)).await;
     page_or_error(app, page, status, "admin.html", "/admin", extra, data)
 }
 
-async fn page_data(app: &AppState, page: &PageUser) -> ApiResult<Value> {
-    let actor = &page.actor;
-    let tenant_admin = actor.roles.contains(Role::TenantAdmin);
-    if !tenant_admin && !actor.roles.contains(Role::OrgAdmin) {
-        return Err(ApiError::Domain(domain::Error::Forbidden));
-    }
-    let organisations = if tenant_admin {
-        let all = PageRequest {
-            first: 500,
-            after: None,
-        };
-        store::organisations_list(&app.db, actor, &all, None).await?
+async fn page_data(ctx: &Ctx<'_>) -> ApiResult<Value> {
+    ctx.authorize_own(Action::ListUsers)?;
+    let tenant_wide = ctx.may_tenant(Action::CreateOrganisation);
+    let organisations = if tenant_wide {
+        directory::all_organisations(ctx).await?
     } else {
-        vec![page.organisation.clone()]
+        vec![directory::organisation(ctx, ctx.actor.organisation_id).await?]
     };
-    let ids: Vec<_> = organisations.iter().map(|o| o.id).collect();
-    let services = store::services_of_organisations(&app.db, actor.tenant_id, &ids).await?;
-    let page_of_users = PageRequest {
-        first: 100,
-        after: None,
-    };
+    let ids: Vec<OrganisationId> = organisations
+        .iter()
+        .map(|o| OrganisationId::from_uuid(o.id))
+        .collect();
+    let services = directory::services_of(ctx, &ids).await?;
     let mut rows = Vec::new();
     for org in &organisations {
-        let org_users = user_store::users_of_organisation(
-            &app.db,
-            actor,
+        let members = accounts::members(
+            ctx,
             OrganisationId::from_uuid(org.id),
-            &page_of_users,
+            &PageRequest::first(MEMBERS),
         )
         .await?;
         let org_services: Vec<Value> = services
@@ -103,22 +99,28 @@ async fn page_data(app: &AppState, page: &PageUser) -> ApiResult<Value> {
                 urgent_response_days => s.urgent_response_days }
             })
             .collect();
-        let org_users: Vec<Value> = org_users
+        let more_members = members.has_next;
+        let org_users: Vec<Value> = members
+            .into_rows()
             .iter()
-            .map(|u| {
-                let roles: Vec<&str> = domain::Roles::parse_csv(&u.roles)
-                    .map(|r| r.iter().map(|role| role.label_fr()).collect())
-                    .unwrap_or_default();
-                context! { id => u.id.to_string(), name => u.name, email => u.email, roles => roles, active => u.active, me => u.id == page.user.id }
+            .map(|a| {
+                let roles: Vec<&str> = a.roles.iter().map(|role| role.label_fr()).collect();
+                let me = Some(a.user.id) == ctx.actor.user_id.map(|u| u.as_uuid());
+                context! {
+                    id => a.user.id.to_string(), name => a.user.name, email => a.user.email,
+                    roles => roles, active => a.user.active, me => me,
+                    manageable => !me && domain::may_grant(ctx.actor, &a.roles).is_ok(),
+                }
             })
             .collect();
         rows.push(context! {
             id => org.id.to_string(),
             name => org.name,
-            kind => store::organisation_kind(org).label_fr(),
+            kind => org.kind.label_fr(),
             mailbox => org.back_office_email,
             services => org_services,
             users => org_users,
+            more_users => more_members,
         });
     }
     let kinds: Vec<Value> = OrganisationKind::ALL
@@ -127,14 +129,14 @@ async fn page_data(app: &AppState, page: &PageUser) -> ApiResult<Value> {
         .collect();
     let grantable: Vec<Value> = Role::ALL
         .iter()
-        .filter(|r| tenant_admin || !matches!(r, Role::TenantAdmin | Role::Coordinator))
+        .filter(|r| domain::may_grant(ctx.actor, &Roles::from(**r)).is_ok())
         .map(|r| context! { code => r.as_str(), label => r.label_fr() })
         .collect();
     Ok(context! {
         organisations => rows,
         kinds => kinds,
         roles => grantable,
-        can_create_organisation => tenant_admin,
+        can_create_organisation => tenant_wide,
     })
 }
 
@@ -143,7 +145,7 @@ async fn form_failed(
     app: &AppState,
     page: &PageUser,
     form: &str,
-    values: FormData,
+    values: impl serde::Serialize,
     err: ApiError,
 ) -> Response {
     let error = form_error(form, &err);
@@ -151,105 +153,144 @@ async fn form_failed(
         app,
         page,
         status_of(&err),
-        context! { error => error, values => values },
+        context! { error => error, values => Value::from_serialize(values) },
     )
     .await
 }
 
-fn field(values: &FormData, name: &str) -> String {
-    values.get(name).cloned().unwrap_or_default()
-}
-
-/// A number field of a form: anything but an integer is BAD_USER_INPUT naming it.
-fn number(values: &FormData, name: &str) -> ApiResult<i32> {
-    field(values, name)
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::invalid(name, "doit être un nombre entier"))
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct OrganisationFields {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    back_office_email: Option<String>,
 }
 
 async fn create_organisation(
     State(app): State<AppState>,
     page: PageUser,
-    Form(values): Form<FormData>,
+    Form(fields): Form<OrganisationFields>,
 ) -> Response {
     let result = async {
-        let kind = OrganisationKind::parse(&field(&values, "kind"))?;
-        let form = directory::OrganisationForm {
-            name: field(&values, "name"),
-            kind,
-            back_office_email: values.get("backOfficeEmail").cloned(),
+        let form = OrganisationForm {
+            name: fields.name.clone(),
+            kind: OrganisationKind::parse(&fields.kind)?,
+            back_office_email: fields.back_office_email.clone(),
         };
-        directory::create_organisation(&app, &page.actor, form).await
+        directory::create_organisation(&page.ctx(&app), form).await
     }
     .await;
     match result {
         Ok(_) => Redirect::to("/admin?fait=organisation").into_response(),
-        Err(err) => form_failed(&app, &page, "organisation", values, err).await,
+        Err(err) => form_failed(&app, &page, "organisation", fields, err).await,
     }
+}
+
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ServiceFields {
+    #[serde(default)]
+    organisation_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    response_days: String,
+    #[serde(default)]
+    urgent_response_days: String,
+}
+
+/// A number field of a form: anything but an integer is BAD_USER_INPUT naming it.
+fn number(field: &str, raw: &str) -> ApiResult<i32> {
+    raw.trim()
+        .parse()
+        .map_err(|_| ApiError::invalid(field, "doit être un nombre entier"))
 }
 
 async fn create_service(
     State(app): State<AppState>,
     page: PageUser,
-    Form(values): Form<FormData>,
+    Form(fields): Form<ServiceFields>,
 ) -> Response {
     let result = async {
-        let form = directory::ServiceForm {
-            organisation_id: field(&values, "organisationId"),
-            name: field(&values, "name"),
-            category: field(&values, "category"),
-            response_days: number(&values, "responseDays")?,
-            urgent_response_days: number(&values, "urgentResponseDays")?,
+        let form = ServiceForm {
+            organisation: input_id("organisationId", &fields.organisation_id)?,
+            name: fields.name.clone(),
+            category: fields.category.clone(),
+            response_days: number("responseDays", &fields.response_days)?,
+            urgent_response_days: number("urgentResponseDays", &fields.urgent_response_days)?,
         };
-        directory::create_service(&app, &page.actor, form).await
+        directory::create_service(&page.ctx(&app), form).await
     }
     .await;
     match result {
         Ok(_) => Redirect::to("/admin?fait=service").into_response(),
-        Err(err) => form_failed(&app, &page, "service", values, err).await,
+        Err(err) => form_failed(&app, &page, "service", fields, err).await,
     }
 }
 
-/// Roles arrive as one checkbox each (`role_AGENT=on`), so a plain map can hold the form.
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct UserFields {
+    #[serde(default)]
+    organisation_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    /// One checkbox per role, each `roles=CODE`.
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default, skip_serializing)]
+    password: Option<String>,
+}
+
 async fn create_user(
     State(app): State<AppState>,
     page: PageUser,
-    Form(values): Form<FormData>,
+    Form(fields): Form<UserFields>,
 ) -> Response {
-    let roles: Vec<String> = values
-        .keys()
-        .filter_map(|k| k.strip_prefix("role_"))
-        .map(str::to_owned)
-        .collect();
-    let invited = values.get("password").is_none_or(|p| p.is_empty());
-    let form = users::UserForm {
-        organisation_id: field(&values, "organisationId"),
-        email: field(&values, "email"),
-        name: field(&values, "name"),
-        roles,
-        password: values.get("password").cloned(),
-    };
-    match users::create_user(&app, &page.actor, form).await {
+    let invited = fields.password.as_deref().is_none_or(str::is_empty);
+    let result = async {
+        let form = UserForm {
+            organisation: input_id("organisationId", &fields.organisation_id)?,
+            email: fields.email.clone(),
+            name: fields.name.clone(),
+            roles: fields.roles.clone(),
+            password: fields.password.clone(),
+        };
+        accounts::create_user(&page.ctx(&app), form).await
+    }
+    .await;
+    match result {
         Ok(_) if invited => Redirect::to("/admin?fait=invitation").into_response(),
         Ok(_) => Redirect::to("/admin?fait=utilisateur").into_response(),
-        Err(err) => {
-            let mut kept = values;
-            kept.remove("password");
-            form_failed(&app, &page, "user", kept, err).await
-        }
+        // The password is never sent back (`skip_serializing`).
+        Err(err) => form_failed(&app, &page, "user", fields, err).await,
     }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ActiveFields {
+    #[serde(default)]
+    active: String,
 }
 
 /// Deactivates or reactivates an account from the users table.
 async fn set_active(
     State(app): State<AppState>,
     page: PageUser,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    Form(values): Form<FormData>,
+    Path(id): Path<String>,
+    Form(fields): Form<ActiveFields>,
 ) -> Response {
-    let active = field(&values, "active") == "true";
-    match users::set_user_active(&app, &page.actor, &id, active).await {
+    let active = fields.active == "true";
+    let result =
+        async { accounts::set_user_active(&page.ctx(&app), lookup_id(&id)?, active).await }.await;
+    match result {
         Ok(_) if active => Redirect::to("/admin?fait=actif").into_response(),
         Ok(_) => Redirect::to("/admin?fait=inactif").into_response(),
         Err(err) => error_page(&app, &page, &err),

@@ -14,10 +14,9 @@ use std::net::SocketAddr;
 
 use crate::{
     AppState,
-    auth::graphql::sign_in,
     error::ApiError,
     web::{
-        layout, render,
+        render::{layout, render},
         session::{PageUser, expired_cookie, session_cookie},
     },
 };
@@ -78,7 +77,15 @@ async fn sign_in_submit(
     let email = form.email.trim().to_lowercase();
     let result = match domain::Email::parse("email", &email) {
         Ok(email) if !form.password.is_empty() => {
-            sign_in(&app, email.as_str(), form.password, client_ip).await
+            app.auth
+                .sign_in(
+                    &app.db,
+                    app.clock.now(),
+                    email.as_str(),
+                    form.password,
+                    client_ip,
+                )
+                .await
         }
         Ok(_) => Err(ApiError::invalid("password", "obligatoire")),
         Err(_) => Err(ApiError::SignInRefused),
@@ -116,14 +123,14 @@ async fn sign_out(jar: CookieJar) -> Response {
 }
 
 async fn home(State(app): State<AppState>, page: PageUser) -> Response {
-    use domain::Role;
-    let roles = &page.actor.roles;
+    use domain::Action;
+    let may = page.ctx(&app);
     let ctx = context! {
-        is_agent => roles.contains(Role::Agent),
-        is_back_office => roles.contains_any(&[Role::BackOffice, Role::OrgAdmin]),
-        is_coordinator => roles.contains_any(&[Role::Coordinator, Role::TenantAdmin]),
-        is_admin => roles.contains_any(&[Role::OrgAdmin, Role::TenantAdmin]),
-        ..layout(&page, "/")
+        is_agent => may.may_own(Action::ManagePeople),
+        is_back_office => may.may_own(Action::WorkReferral),
+        is_coordinator => may.may_tenant(Action::ReadMonitoring),
+        is_admin => may.may_own(Action::ListUsers),
+        ..layout(&app, &page, "/")
     };
     render(&app, StatusCode::OK, "home.html", ctx)
 }

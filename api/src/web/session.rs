@@ -8,12 +8,14 @@ use axum::{
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use domain::{Actor, OrganisationId};
+use time::OffsetDateTime;
 
 use crate::{
     AppState,
-    auth::{actor, store},
+    auth::store,
     directory,
     entities::{organisation, user},
+    service::Ctx,
 };
 
 pub const COOKIE: &str = "passerelle_session";
@@ -42,6 +44,20 @@ pub struct PageUser {
     pub actor: Actor,
     pub user: user::Model,
     pub organisation: organisation::Model,
+    /// The request's one "now", on the application clock.
+    pub now: OffsetDateTime,
+}
+
+impl PageUser {
+    /// The context of the application services for this user.
+    pub fn ctx<'a>(&'a self, app: &'a AppState) -> Ctx<'a> {
+        Ctx {
+            actor: &self.actor,
+            db: &app.db,
+            now: self.now,
+            hooks: &app.hooks,
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for PageUser {
@@ -59,11 +75,12 @@ impl FromRequestParts<AppState> for PageUser {
                 .finish();
             Redirect::to(&format!("/connexion?{query}")).into_response()
         };
+        let now = app.clock.now();
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(token) = jar.get(COOKIE).map(|c| c.value().to_owned()) else {
             return Err(to_sign_in());
         };
-        let Ok(actor) = actor::from_token(app, &token).await else {
+        let Ok(actor) = app.auth.actor(&app.db, &token, now).await else {
             return Err(to_sign_in());
         };
         let user_id = actor.user_id.ok_or_else(to_sign_in)?;
@@ -74,7 +91,7 @@ impl FromRequestParts<AppState> for PageUser {
             .ok_or_else(to_sign_in)?;
         let organisation = directory::store::organisation_get(
             &app.db,
-            &actor,
+            actor.tenant_id,
             OrganisationId::from_uuid(user.organisation_id),
         )
         .await
@@ -83,6 +100,7 @@ impl FromRequestParts<AppState> for PageUser {
             actor,
             user,
             organisation,
+            now,
         })
     }
 }

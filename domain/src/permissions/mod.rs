@@ -55,6 +55,9 @@ code_enum! {
         CreateUser = "CREATE_USER" => "Créer un utilisateur",
         /// List the members (target: their organisation).
         ListUsers = "LIST_USERS" => "Lister les utilisateurs",
+        /// Deactivate or reactivate an account (target: its organisation); the roles it holds
+        /// must also be ones the actor could grant ([`may_grant`]).
+        SetUserActive = "SET_USER_ACTIVE" => "Désactiver ou réactiver un compte",
         /// Create a partner API client (target: its organisation).
         CreateApiClient = "CREATE_API_CLIENT" => "Créer un client d'API",
         /// Create, read or update people (target: the organisation holding the record).
@@ -64,11 +67,21 @@ code_enum! {
         /// Create a referral, and act on it as its sender — provide info, cancel, comment
         /// (target: the sending organisation).
         CreateReferral = "CREATE_REFERRAL" => "Orienter une personne",
+        /// List the referrals an organisation sent and read their content — the person, the
+        /// motive, the comments (target: the sending organisation).
+        ReadSentReferrals = "READ_SENT_REFERRALS" => "Suivre les orientations envoyées",
         /// Act on a received referral as the receiver — acknowledge, accept, decline, assign…
         /// (target: the receiving organisation).
         WorkReferral = "WORK_REFERRAL" => "Traiter une orientation reçue",
         /// Read delay and outcome monitoring (tenant-level target, or an organisation to filter).
         ReadMonitoring = "READ_MONITORING" => "Consulter le suivi des délais",
+        /// Read the territory's reminder and escalation thresholds (tenant-level target).
+        ReadDeadlineSettings = "READ_DEADLINE_SETTINGS" => "Consulter les seuils de relance",
+        /// Change them (tenant-level target).
+        ManageDeadlineSettings = "MANAGE_DEADLINE_SETTINGS" => "Modifier les seuils de relance",
+        /// Read the mails sent and their delivery (tenant-level target: all of the territory's;
+        /// an organisation: its own).
+        ReadNotifications = "READ_NOTIFICATIONS" => "Consulter les courriels envoyés",
     }
 }
 
@@ -80,6 +93,9 @@ impl Action {
             self,
             Self::CreateUser
                 | Self::ListUsers
+                | Self::SetUserActive
+                | Self::ReadSentReferrals
+                | Self::ReadNotifications
                 | Self::CreateApiClient
                 | Self::ManagePeople
                 | Self::RecordConsent
@@ -107,16 +123,19 @@ pub fn authorize(actor: &Actor, action: Action, target: &Target) -> Result<()> {
     let has = |role| actor.roles.contains(role);
     let tenant_admin = has(Role::TenantAdmin);
     let allowed = match action {
-        Action::ReadDirectory => !actor.roles.is_empty(),
-        Action::CreateOrganisation => tenant_admin,
+        Action::ReadDirectory | Action::ReadDeadlineSettings => !actor.roles.is_empty(),
+        Action::CreateOrganisation | Action::ManageDeadlineSettings => tenant_admin,
         Action::CreateService
         | Action::CreateUser
         | Action::ListUsers
-        | Action::CreateApiClient => tenant_admin || (own && has(Role::OrgAdmin)),
+        | Action::SetUserActive
+        | Action::CreateApiClient
+        | Action::ReadNotifications => tenant_admin || (own && has(Role::OrgAdmin)),
         Action::ManagePeople | Action::RecordConsent | Action::CreateReferral => {
             own && has(Role::Agent)
         }
-        Action::WorkReferral => own && (has(Role::BackOffice) || has(Role::OrgAdmin)),
+        Action::ReadSentReferrals => own && (has(Role::Agent) || has(Role::OrgAdmin)),
+        Action::WorkReferral => own && works_referrals(&actor.roles),
         Action::ReadMonitoring => tenant_admin || has(Role::Coordinator),
     };
     let other_organisation = target.organisation_id.is_some() && !own;
@@ -131,6 +150,12 @@ pub fn authorize(actor: &Actor, action: Action, target: &Target) -> Result<()> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether someone holding `roles` works an organisation's received referrals — who may be
+/// assigned one, and who acts as its receiver.
+pub fn works_referrals(roles: &Roles) -> bool {
+    roles.contains_any(&[Role::BackOffice, Role::OrgAdmin])
+}
 
 /// Whether `actor` may give these roles to someone. Territory-wide roles (TENANT_ADMIN, which
 /// can administer every organisation, and COORDINATOR, which sees the whole territory's

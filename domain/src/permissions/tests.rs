@@ -46,6 +46,36 @@ const TABLE: &[(Action, Role, [Expect; 3])] = &[
     (Action::ListUsers, Role::Coordinator, [F, N, N]),
     (Action::ListUsers, Role::TenantAdmin, [Y, Y, N]),
 
+    (Action::SetUserActive, Role::Agent, [F, N, N]),
+    (Action::SetUserActive, Role::BackOffice, [F, N, N]),
+    (Action::SetUserActive, Role::OrgAdmin, [Y, N, N]),
+    (Action::SetUserActive, Role::Coordinator, [F, N, N]),
+    (Action::SetUserActive, Role::TenantAdmin, [Y, Y, N]),
+
+    (Action::ReadNotifications, Role::Agent, [F, N, N]),
+    (Action::ReadNotifications, Role::BackOffice, [F, N, N]),
+    (Action::ReadNotifications, Role::OrgAdmin, [Y, N, N]),
+    (Action::ReadNotifications, Role::Coordinator, [F, N, N]),
+    (Action::ReadNotifications, Role::TenantAdmin, [Y, Y, N]),
+
+    (Action::ReadSentReferrals, Role::Agent, [Y, N, N]),
+    (Action::ReadSentReferrals, Role::BackOffice, [F, N, N]),
+    (Action::ReadSentReferrals, Role::OrgAdmin, [Y, N, N]),
+    (Action::ReadSentReferrals, Role::Coordinator, [F, N, N]),
+    (Action::ReadSentReferrals, Role::TenantAdmin, [F, N, N]),
+
+    (Action::ReadDeadlineSettings, Role::Agent, [Y, Y, N]),
+    (Action::ReadDeadlineSettings, Role::BackOffice, [Y, Y, N]),
+    (Action::ReadDeadlineSettings, Role::OrgAdmin, [Y, Y, N]),
+    (Action::ReadDeadlineSettings, Role::Coordinator, [Y, Y, N]),
+    (Action::ReadDeadlineSettings, Role::TenantAdmin, [Y, Y, N]),
+
+    (Action::ManageDeadlineSettings, Role::Agent, [F, F, N]),
+    (Action::ManageDeadlineSettings, Role::BackOffice, [F, F, N]),
+    (Action::ManageDeadlineSettings, Role::OrgAdmin, [F, F, N]),
+    (Action::ManageDeadlineSettings, Role::Coordinator, [F, F, N]),
+    (Action::ManageDeadlineSettings, Role::TenantAdmin, [Y, Y, N]),
+
     (Action::CreateApiClient, Role::Agent, [F, N, N]),
     (Action::CreateApiClient, Role::BackOffice, [F, N, N]),
     (Action::CreateApiClient, Role::OrgAdmin, [Y, N, N]),

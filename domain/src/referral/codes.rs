@@ -48,6 +48,48 @@ code_enum! {
 }
 
 code_enum! {
+    /// What a line of a referral's timeline records: its creation, one of the
+    /// [`ReferralAction`]s, or something the system did. Each has the French label the
+    /// timeline shows.
+    pub enum ReferralEventKind (field = "kind") {
+        Create = "CREATE" => "Orientation envoyée",
+        Acknowledge = "ACKNOWLEDGE" => "Prise en compte",
+        RequestInfo = "REQUEST_INFO" => "Demande d'informations",
+        ProvideInfo = "PROVIDE_INFO" => "Informations fournies",
+        Accept = "ACCEPT" => "Acceptation",
+        Decline = "DECLINE" => "Refus",
+        Redirect = "REDIRECT" => "Réorientation",
+        Complete = "COMPLETE" => "Clôture",
+        Cancel = "CANCEL" => "Annulation",
+        Assign = "ASSIGN" => "Attribution",
+        Comment = "COMMENT" => "Commentaire",
+        ConsentWithdrawn = "CONSENT_WITHDRAWN" => "Consentement retiré : orientation annulée",
+        ReminderSent = "REMINDER_SENT" => "Relance avant échéance envoyée",
+        OverdueNoticeSent = "OVERDUE_NOTICE_SENT" => "Échéance dépassée : avis envoyé",
+        Escalated = "ESCALATED" => "Retard signalé aux responsables",
+        Unassigned = "UNASSIGNED" => "Remise dans la file de l'organisation",
+    }
+}
+
+impl From<ReferralAction> for ReferralEventKind {
+    fn from(action: ReferralAction) -> Self {
+        use ReferralAction as A;
+        match action {
+            A::Acknowledge => Self::Acknowledge,
+            A::RequestInfo => Self::RequestInfo,
+            A::ProvideInfo => Self::ProvideInfo,
+            A::Accept => Self::Accept,
+            A::Decline => Self::Decline,
+            A::Redirect => Self::Redirect,
+            A::Complete => Self::Complete,
+            A::Cancel => Self::Cancel,
+            A::Assign => Self::Assign,
+            A::Comment => Self::Comment,
+        }
+    }
+}
+
+code_enum! {
     /// How fast the person needs an answer; picks the service's standard or urgent response time.
     pub enum Urgency (field = "urgency") {
         Standard = "STANDARD" => "Normale",
@@ -92,6 +134,23 @@ mod tests {
         assert_codes_round_trip!(Urgency, "urgency");
         assert_codes_round_trip!(Outcome, "outcome");
         assert_codes_round_trip!(DeclineReason, "reason");
+        assert_codes_round_trip!(ReferralEventKind, "kind");
+    }
+
+    #[test]
+    fn every_action_is_a_timeline_kind_of_the_same_code() {
+        for action in ReferralAction::ALL {
+            assert_eq!(ReferralEventKind::from(action).as_str(), action.as_str());
+        }
+        let labels: std::collections::HashSet<_> = ReferralEventKind::ALL
+            .iter()
+            .map(|k| k.label_fr())
+            .collect();
+        assert_eq!(
+            labels.len(),
+            ReferralEventKind::ALL.len(),
+            "one label per kind"
+        );
     }
 
     #[test]

@@ -5,7 +5,12 @@
 
 mod codes;
 
-pub use codes::{DeclineReason, Outcome, ReferralAction, ReferralStatus, Urgency};
+mod access;
+
+pub use access::{ReferralAccess, ReferralFacts, Relation};
+pub use codes::{
+    DeclineReason, Outcome, ReferralAction, ReferralEventKind, ReferralStatus, Urgency,
+};
 
 use time::Date;
 
@@ -26,7 +31,7 @@ pub enum Party {
 
 impl ReferralAction {
     /// Which side performs the action; `Comment` is open to both.
-    fn allowed_party(self, party: Party) -> bool {
+    pub(crate) fn allowed_party(self, party: Party) -> bool {
         use ReferralAction::*;
         match self {
             ProvideInfo | Cancel => party == Party::Sender,

@@ -252,6 +252,215 @@ impl OptionalText {
     }
 }
 
+/// A date of birth: a real date, in the past, after 1900, written `AAAA-MM-JJ` (what the API
+/// contract and a date field send).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct BirthDate(time::Date);
+
+impl BirthDate {
+    pub fn parse(field: &str, raw: &str, today: time::Date) -> Result<Self> {
+        let date = parse_date(raw.trim())
+            .ok_or_else(|| Error::invalid(field, "date attendue au format AAAA-MM-JJ"))?;
+        if date > today || date.year() < 1900 {
+            return Err(Error::invalid(field, "date de naissance invraisemblable"));
+        }
+        Ok(Self(date))
+    }
+
+    pub const fn get(self) -> time::Date {
+        self.0
+    }
+}
+
+/// `AAAA-MM-JJ`, the year in four digits.
+pub fn parse_date(raw: &str) -> Option<time::Date> {
+    use time::macros::format_description;
+    let iso = format_description!("[year repr:full]-[month]-[day]");
+    // `get`, not indexing: a multi-byte character may straddle the cut.
+    let four_digit_year =
+        |y: Option<&str>| y.is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
+    (raw.len() == 10 && four_digit_year(raw.get(..4)))
+        .then(|| time::Date::parse(raw, iso).ok())
+        .flatten()
+}
+
+/// A phone number: digits with the usual separators, 6 to 20 digits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Phone(String);
+
+impl Phone {
+    /// Blank input is no phone at all.
+    pub fn parse_optional(field: &str, raw: Option<&str>) -> Result<Option<Self>> {
+        let Some(phone) = raw.map(str::trim).filter(|p| !p.is_empty()) else {
+            return Ok(None);
+        };
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let allowed = phone.len() <= 40
+            && phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +.-()".contains(c));
+        if !allowed || !(6..=20).contains(&digits) {
+            return Err(Error::invalid(field, "numéro de téléphone invalide"));
+        }
+        Ok(Some(Self(phone.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A list of short values (consent purposes, data categories): at least one, at most
+/// [`ItemList::MAX_ITEMS`], each on one line of at most [`ItemList::MAX_CHARS`] characters;
+/// blanks are dropped and repeats kept once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct ItemList(Vec<String>);
+
+impl ItemList {
+    pub const MAX_ITEMS: usize = 30;
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(field: &str, raw: &[String]) -> Result<Self> {
+        if raw.len() > Self::MAX_ITEMS * 4 {
+            return Err(Error::invalid(field, "30 valeurs au plus"));
+        }
+        let mut items: Vec<String> = Vec::new();
+        for item in raw.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            if item.chars().count() > Self::MAX_CHARS || item.chars().any(char::is_control) {
+                return Err(Error::invalid(
+                    field,
+                    "chaque valeur tient sur une ligne de 200 caractères au plus",
+                ));
+            }
+            if !items.iter().any(|known| known == item) {
+                items.push(item.to_owned());
+            }
+        }
+        if items.is_empty() {
+            return Err(Error::invalid(field, "au moins une valeur"));
+        }
+        if items.len() > Self::MAX_ITEMS {
+            return Err(Error::invalid(field, "30 valeurs au plus"));
+        }
+        Ok(Self(items))
+    }
+
+    pub fn items(&self) -> &[String] {
+        &self.0
+    }
+
+    pub fn into_vec(self) -> Vec<String> {
+        self.0
+    }
+}
+
+/// When a consent ends: in the future, and at most [`Expiry::MAX_YEARS`] ahead (a date
+/// thousands of years away is a typing mistake, and no calendar arithmetic may overflow on it).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct Expiry(time::OffsetDateTime);
+
+impl Expiry {
+    pub const MAX_YEARS: i64 = 10;
+
+    /// An RFC 3339 date-time, or a date `AAAA-MM-JJ` meaning the end of that day (UTC). Blank
+    /// is no expiry.
+    pub fn parse_optional(
+        field: &str,
+        raw: Option<&str>,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<Self>> {
+        let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Ok(None);
+        };
+        let at = time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .map(|at| at.to_offset(time::UtcOffset::UTC))
+            .or_else(|| {
+                parse_date(raw)
+                    .and_then(|d| d.with_hms(23, 59, 59).ok())
+                    .map(|at| at.assume_utc())
+            })
+            .ok_or_else(|| Error::invalid(field, "date attendue (AAAA-MM-JJ ou RFC 3339)"))?;
+        if at <= now {
+            return Err(Error::invalid(field, "doit être dans le futur"));
+        }
+        if at > now + time::Duration::days(366 * Self::MAX_YEARS) {
+            return Err(Error::invalid(
+                field,
+                "dix ans au plus à partir d'aujourd'hui",
+            ));
+        }
+        Ok(Some(Self(at)))
+    }
+
+    pub const fn get(self) -> time::OffsetDateTime {
+        self.0
+    }
+}
+
+/// What someone types in a search box: trimmed, at most [`Search::MAX_CHARS`] characters, no
+/// control character (a NUL byte is refused by PostgreSQL, a huge pattern overwhelms SQLite's
+/// LIKE: both would be internal errors, so they are the caller's bad input here). Blank is no
+/// search.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Search(String);
+
+impl Search {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse_optional(field: &str, raw: Option<&str>) -> Result<Option<Self>> {
+        let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(Error::invalid(field, "100 caractères au plus"));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                field,
+                "ne doit pas contenir de caractère de contrôle",
+            ));
+        }
+        Ok(Some(Self(text.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A deadline threshold of the territory, in working days: 0 to 30.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct DeadlineDays(u32);
+
+impl DeadlineDays {
+    pub const MAX: u32 = 30;
+
+    pub fn parse(field: &str, value: i32) -> Result<Self> {
+        match u32::try_from(value) {
+            Ok(days @ 0..=Self::MAX) => Ok(Self(days)),
+            _ => Err(Error::invalid(
+                field,
+                "doit être entre 0 et 30 jours ouvrés",
+            )),
+        }
+    }
+
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
 fn check_text(field: &str, text: &str, max_chars: usize) -> Result<()> {
     if text.chars().count() > max_chars {
         return Err(Error::invalid(

@@ -151,3 +151,114 @@ fn texts_allow_line_breaks_but_not_other_controls() {
         "comment"
     );
 }
+
+#[test]
+fn birth_dates_must_be_plausible() {
+    use time::macros::date;
+    let today = date!(2026 - 11 - 23);
+    assert_eq!(
+        BirthDate::parse("birthDate", "1984-07-02", today)
+            .unwrap()
+            .get(),
+        date!(1984 - 07 - 02)
+    );
+    for bad in [
+        "2030-01-01",
+        "1850-01-01",
+        "",
+        "02/07/1984",
+        "1984-02-31",
+        "84-07-02",
+        "+1984-07-02",
+        "1984-7-2",
+        "12345é7890",
+        "é123456789",
+    ] {
+        assert_eq!(
+            field_of(BirthDate::parse("birthDate", bad, today)),
+            "birthDate",
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn phones_are_checked_loosely() {
+    assert_eq!(
+        Phone::parse_optional("phone", Some("06 12 34 56 78"))
+            .unwrap()
+            .map(Phone::into_string),
+        Some("06 12 34 56 78".to_owned())
+    );
+    assert_eq!(Phone::parse_optional("phone", Some("  ")).unwrap(), None);
+    assert_eq!(
+        field_of(Phone::parse_optional("phone", Some("appelez-moi"))),
+        "phone"
+    );
+}
+
+#[test]
+fn item_lists_are_bounded() {
+    let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        ItemList::parse("purposes", &list(&[" Droits ", "", "Droits", "Logement"]))
+            .unwrap()
+            .items(),
+        ["Droits", "Logement"]
+    );
+    assert_eq!(
+        field_of(ItemList::parse("purposes", &list(&["", " "]))),
+        "purposes"
+    );
+    let many: Vec<String> = (0..31).map(|i| format!("v{i}")).collect();
+    assert_eq!(
+        field_of(ItemList::parse("dataCategories", &many)),
+        "dataCategories"
+    );
+    let huge: Vec<String> = (0..10_000).map(|i| format!("v{i}")).collect();
+    assert_eq!(
+        field_of(ItemList::parse("dataCategories", &huge)),
+        "dataCategories"
+    );
+    assert_eq!(
+        field_of(ItemList::parse("purposes", &list(&["a\u{0}b"]))),
+        "purposes"
+    );
+    assert_eq!(
+        field_of(ItemList::parse("purposes", &["x".repeat(201)])),
+        "purposes"
+    );
+}
+
+#[test]
+fn expiries_are_in_the_future_and_within_ten_years() {
+    use time::macros::datetime;
+    let now = datetime!(2026-12-02 10:00 UTC);
+    let parse = |raw: &str| Expiry::parse_optional("expiresAt", Some(raw), now);
+    assert_eq!(
+        parse("2027-06-30").unwrap().unwrap().get(),
+        datetime!(2027-06-30 23:59:59 UTC)
+    );
+    assert_eq!(
+        parse("2027-06-30T12:00:00+02:00").unwrap().unwrap().get(),
+        datetime!(2027-06-30 10:00 UTC)
+    );
+    assert_eq!(
+        Expiry::parse_optional("expiresAt", Some(" "), now).unwrap(),
+        None
+    );
+    for bad in ["9999-12-31", "2026-12-01", "demain", "2040-01-01"] {
+        assert_eq!(field_of(parse(bad)), "expiresAt", "{bad}");
+    }
+}
+
+#[test]
+fn deadline_days_are_zero_to_thirty() {
+    assert_eq!(DeadlineDays::parse("r", 0).unwrap().get(), 0);
+    assert_eq!(DeadlineDays::parse("r", 30).unwrap().get(), 30);
+    assert_eq!(
+        field_of(DeadlineDays::parse("escalationDaysAfter", 31)),
+        "escalationDaysAfter"
+    );
+    assert_eq!(field_of(DeadlineDays::parse("r", -1)), "r");
+}

@@ -1,0 +1,180 @@
+//! The accounts application service: who the caller is, the members of an organisation, and
+//! creating, deactivating and reactivating accounts.
+
+use domain::{Action, Email, Name, OrganisationId, Password, Roles, Target, UserId};
+
+use crate::{
+    auth::{invitations, password, store},
+    directory,
+    entities::user,
+    error::{ApiError, ApiResult},
+    events::{self, Happened, What},
+    referrals,
+    service::Ctx,
+    store::{Page, PageRequest, not_found},
+};
+
+/// An account and its roles.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user: user::Model,
+    pub roles: Roles,
+}
+
+/// The signed-in user.
+pub async fn me(ctx: &Ctx<'_>) -> ApiResult<Account> {
+    let id = ctx.actor.user_id.ok_or_else(not_found)?;
+    let user = store::user_by_id(ctx.db, ctx.actor.tenant_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Account {
+        user,
+        roles: ctx.actor.roles,
+    })
+}
+
+/// The members of an organisation, by name (tenant admin, or org admin of it).
+pub async fn members(
+    ctx: &Ctx<'_>,
+    organisation: OrganisationId,
+    page: &PageRequest,
+) -> ApiResult<Page<Account>> {
+    ctx.authorize(
+        Action::ListUsers,
+        &Target::organisation(ctx.actor.tenant_id, organisation),
+    )?;
+    let found =
+        store::users_of_organisation(ctx.db, ctx.actor.tenant_id, organisation, page).await?;
+    let ids: Vec<uuid::Uuid> = found.rows().map(|u| u.id).collect();
+    let roles = store::roles_of(ctx.db, ctx.actor.tenant_id, &ids).await?;
+    Ok(found.map(|user| Account {
+        roles: roles.get(&user.id).copied().unwrap_or_default(),
+        user,
+    }))
+}
+
+/// The names of users of the territory (the staff who acted on something), by id.
+pub async fn names(
+    ctx: &Ctx<'_>,
+    ids: &[uuid::Uuid],
+) -> ApiResult<std::collections::HashMap<uuid::Uuid, String>> {
+    ctx.authorize_tenant(Action::ReadDirectory)?;
+    store::names(ctx.db, ctx.actor.tenant_id, ids).await
+}
+
+#[derive(Debug, Clone)]
+pub struct UserForm {
+    pub organisation: OrganisationId,
+    pub email: String,
+    pub name: String,
+    /// Role codes (`AGENT`, `BACK_OFFICE`…).
+    pub roles: Vec<String>,
+    /// Without a password, the user is invited by mail to set one.
+    pub password: Option<String>,
+}
+
+/// Creates a user in an organisation (tenant admin, or org admin of it), with roles the caller
+/// may grant. The user, and for an invited one the invitation and its mail, commit together.
+pub async fn create_user(ctx: &Ctx<'_>, form: UserForm) -> ApiResult<Account> {
+    directory::store::organisation_get(ctx.db, ctx.actor.tenant_id, form.organisation).await?;
+    ctx.authorize(
+        Action::CreateUser,
+        &Target::organisation(ctx.actor.tenant_id, form.organisation),
+    )?;
+    let email = Email::parse("email", &form.email)?;
+    let name = Name::parse("name", &form.name)?;
+    let roles = Roles::parse_list(&form.roles)?;
+    domain::may_grant(ctx.actor, &roles)?;
+    let password = form
+        .password
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(|p| Password::parse("password", p))
+        .transpose()?;
+    let password_hash = match password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let invited = password_hash.is_none();
+    let new = store::NewUser {
+        organisation_id: form.organisation,
+        email,
+        name,
+        roles,
+        password_hash,
+    };
+    let mut tx = ctx.begin_write().await?;
+    let user = store::user_insert_in(tx.conn(), ctx.actor.tenant_id, new, ctx.now).await?;
+    let mut mails = Vec::new();
+    if invited {
+        mails.push(invitations::invite(tx.conn(), tx.hooks(), &user, ctx.now).await?);
+    }
+    events::record(
+        &mut tx,
+        Happened {
+            tenant_id: ctx.actor.tenant_id,
+            at: ctx.now,
+            by: ctx.actor.into(),
+            what: What::Account {
+                user: UserId::from_uuid(user.id),
+            },
+            mails,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Account { user, roles })
+}
+
+/// Deactivates (or reactivates) an account: a deactivated user can no longer sign in, their
+/// tokens stop working at the next request, and their open referrals go back to their
+/// organisation's queue. Nobody may change an account holding a role they could not grant,
+/// nor deactivate their own.
+pub async fn set_user_active(ctx: &Ctx<'_>, id: UserId, active: bool) -> ApiResult<Account> {
+    let user = store::user_by_id(ctx.db, ctx.actor.tenant_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    ctx.authorize(
+        Action::SetUserActive,
+        &Target::organisation(
+            ctx.actor.tenant_id,
+            OrganisationId::from_uuid(user.organisation_id),
+        ),
+    )?;
+    let roles = store::roles_of_user(ctx.db, ctx.actor.tenant_id, user.id).await?;
+    domain::may_grant(ctx.actor, &roles)?;
+    if !active && ctx.actor.user_id == Some(id) {
+        return Err(ApiError::invalid(
+            "active",
+            "vous ne pouvez pas désactiver votre propre compte",
+        ));
+    }
+    let mut tx = ctx.begin_write().await?;
+    store::user_set_active(tx.conn(), ctx.actor.tenant_id, id, active).await?;
+    if !active {
+        referrals::service::return_to_queue(
+            &mut tx,
+            ctx.actor.into(),
+            ctx.actor.tenant_id,
+            id,
+            ctx.now,
+        )
+        .await?;
+    }
+    events::record(
+        &mut tx,
+        Happened {
+            tenant_id: ctx.actor.tenant_id,
+            at: ctx.now,
+            by: ctx.actor.into(),
+            what: What::Account { user: id },
+            mails: Vec::new(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let user = store::user_by_id(ctx.db, ctx.actor.tenant_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Account { user, roles })
+}

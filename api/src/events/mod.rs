@@ -1,0 +1,164 @@
+//! The one way to say "something happened". Every write of every slice ends in [`record`],
+//! inside its own transaction: the timeline line, the mails it causes (outbox rows), and
+//! whatever later consumers need (webhook deliveries, subscription fan-out, the access log) —
+//! so a new consumer of events is one place to change, not a dozen. What must wait for the
+//! commit (waking the mail worker) is queued on the transaction and done by [`Tx::commit`].
+
+use std::sync::Arc;
+
+use domain::{
+    Actor, OrganisationId, ReferralEventKind, ReferralId, ReferralStatus, TenantId, UserId,
+};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait};
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+
+use crate::{
+    entities::referral_event,
+    error::ApiResult,
+    notifications::{self, NewMail},
+    store::Coded,
+    web::templates::Templates,
+};
+
+/// What recording an event needs beyond the transaction: built once at start-up.
+pub struct Hooks {
+    pub templates: Arc<Templates>,
+    /// The address users reach, for links in mails.
+    pub public_url: String,
+    /// Wakes the mail worker after a commit that wrote to the outbox (it also polls).
+    pub mail_wake: Arc<Notify>,
+}
+
+impl Hooks {
+    /// The page of a referral, as mails link to it.
+    pub fn referral_link(&self, id: uuid::Uuid) -> String {
+        format!("{}/orientations/{id}", self.public_url)
+    }
+}
+
+impl AsRef<Templates> for Hooks {
+    fn as_ref(&self) -> &Templates {
+        &self.templates
+    }
+}
+
+/// A write transaction and what to do once it has committed.
+pub struct Tx<'h> {
+    txn: DatabaseTransaction,
+    hooks: &'h Hooks,
+    wake_mail: bool,
+}
+
+impl<'h> Tx<'h> {
+    /// Begins a transaction that will write (`BEGIN IMMEDIATE` on SQLite, see `db.rs`).
+    pub async fn begin(db: &DatabaseConnection, hooks: &'h Hooks) -> ApiResult<Self> {
+        Ok(Self {
+            txn: crate::db::begin_write(db).await?,
+            hooks,
+            wake_mail: false,
+        })
+    }
+
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn hooks(&self) -> &'h Hooks {
+        self.hooks
+    }
+
+    /// Commits, then runs what waited for the commit. Dropped without commit, it rolls back
+    /// and nothing it recorded happens.
+    pub async fn commit(self) -> ApiResult<()> {
+        self.txn.commit().await?;
+        if self.wake_mail {
+            self.hooks.mail_wake.notify_one();
+        }
+        Ok(())
+    }
+}
+
+/// Who did it: a user or an API client of an organisation, or the system (deadline stages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct By {
+    pub user: Option<UserId>,
+    pub organisation: Option<OrganisationId>,
+}
+
+impl By {
+    pub const SYSTEM: Self = Self {
+        user: None,
+        organisation: None,
+    };
+}
+
+impl From<&Actor> for By {
+    fn from(actor: &Actor) -> Self {
+        Self {
+            user: actor.user_id,
+            organisation: Some(actor.organisation_id),
+        }
+    }
+}
+
+/// What happened to what.
+#[derive(Debug, Clone)]
+pub enum What {
+    /// A line of a referral's timeline.
+    Referral {
+        referral: ReferralId,
+        kind: ReferralEventKind,
+        comment: Option<String>,
+        from: Option<ReferralStatus>,
+        to: ReferralStatus,
+    },
+    /// Something about an account (created, deactivated…): mails only, for now.
+    Account { user: UserId },
+    /// Something only mails tell (a mail that could not be delivered).
+    Notice,
+}
+
+/// One domain event and the mails it causes.
+#[derive(Debug)]
+pub struct Happened {
+    pub tenant_id: TenantId,
+    pub at: OffsetDateTime,
+    pub by: By,
+    pub what: What,
+    pub mails: Vec<NewMail>,
+}
+
+/// Records `happened` in the transaction: its timeline line, its mails, and every other
+/// consumer of events.
+pub async fn record(tx: &mut Tx<'_>, happened: Happened) -> ApiResult<()> {
+    if let What::Referral {
+        referral,
+        kind,
+        comment,
+        from,
+        to,
+    } = &happened.what
+    {
+        referral_event::Entity::insert(referral_event::ActiveModel::from(referral_event::Model {
+            tenant_id: happened.tenant_id.as_uuid(),
+            id: uuid::Uuid::now_v7(),
+            referral_id: referral.as_uuid(),
+            at: happened.at,
+            kind: Coded(*kind),
+            actor_id: happened.by.user.map(|u| u.as_uuid()),
+            actor_organisation_id: happened.by.organisation.map(|o| o.as_uuid()),
+            comment: comment.clone(),
+            from_status: from.map(Coded),
+            to_status: Some(Coded(*to)),
+        }))
+        .exec(tx.conn())
+        .await?;
+    }
+    for mail in happened.mails {
+        if notifications::enqueue(tx.conn(), mail, happened.at).await? {
+            tx.wake_mail = true;
+        }
+    }
+    Ok(())
+}

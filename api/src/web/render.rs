@@ -1,0 +1,118 @@
+//! What every page handler shares: the layout (the user, their organisation, the menu their
+//! permissions open), rendering, the page for an error, and a failed form's error.
+
+use axum::{
+    http::StatusCode,
+    response::{Html, IntoResponse, Response},
+};
+use domain::Action;
+use minijinja::{Value, context};
+
+use crate::{AppState, error::ApiError, web::session::PageUser};
+
+/// One entry of the main menu.
+#[derive(serde::Serialize)]
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+    active: bool,
+}
+
+/// What every page's layout shows: the user, their organisation, and the menu entries
+/// `domain::authorize` opens to them.
+pub fn layout(app: &AppState, page: &PageUser, active: &str) -> Value {
+    let ctx = page.ctx(app);
+    let mut nav = vec![("/", "Accueil")];
+    if ctx.may_own(Action::ManagePeople) {
+        nav.push(("/personnes", "Personnes"));
+    }
+    if ctx.may_own(Action::ReadSentReferrals) {
+        nav.push(("/orientations/envoyees", "Orientations envoyées"));
+    }
+    if ctx.may_own(Action::WorkReferral) {
+        nav.push(("/orientations/recues", "Orientations reçues"));
+    }
+    if ctx.may_tenant(Action::ReadMonitoring) {
+        nav.push(("/suivi", "Suivi du territoire"));
+    }
+    if ctx.may_own(Action::ListUsers) {
+        nav.push(("/admin", "Administration"));
+    }
+    if ctx.may_own(Action::ReadNotifications) {
+        nav.push(("/admin/courriels", "Courriels"));
+    }
+    let nav: Vec<NavItem> = nav
+        .into_iter()
+        .map(|(href, label)| NavItem {
+            href,
+            label,
+            active: href == active,
+        })
+        .collect();
+    let role_labels: Vec<&str> = page.actor.roles.iter().map(|r| r.label_fr()).collect();
+    context! {
+        user => context! { name => page.user.name, email => page.user.email, roles => role_labels },
+        organisation => context! { name => page.organisation.name },
+        nav => nav,
+    }
+}
+
+/// Renders a page; a template error is logged and shown as a plain 500.
+pub fn render(app: &AppState, status: StatusCode, template: &str, ctx: Value) -> Response {
+    match app.templates.render(template, ctx) {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(err) => {
+            tracing::error!(error = ?err, template, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Erreur interne.").into_response()
+        }
+    }
+}
+
+/// The HTTP status a page answers with for an error.
+pub fn status_of(err: &ApiError) -> StatusCode {
+    match err.code() {
+        "NOT_FOUND" => StatusCode::NOT_FOUND,
+        "FORBIDDEN" => StatusCode::FORBIDDEN,
+        "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
+        "CONFLICT" => StatusCode::CONFLICT,
+        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// What a template needs to show a failed form's error beside its field (`macros.html`).
+pub fn form_error(form: &str, err: &ApiError) -> Value {
+    context! { form => form, field => err.field(), message => err.message_for_field() }
+}
+
+/// A page from its `data`, with `extra` (a notice, a failed form and its values) over it, in the
+/// layout with `active` as the current menu entry; or the error page if the data failed.
+pub fn page_or_error(
+    app: &AppState,
+    page: &PageUser,
+    status: StatusCode,
+    template: &str,
+    active: &str,
+    extra: Value,
+    data: crate::error::ApiResult<Value>,
+) -> Response {
+    match data {
+        Ok(data) => render(
+            app,
+            status,
+            template,
+            context! { ..extra, ..data, ..layout(app, page, active) },
+        ),
+        Err(err) => error_page(app, page, &err),
+    }
+}
+
+/// The page shown for an error a user can meet (not found, forbidden…), inside the layout.
+pub fn error_page(app: &AppState, page: &PageUser, err: &ApiError) -> Response {
+    render(
+        app,
+        status_of(err),
+        "error.html",
+        context! { message => err.public_message(), ..layout(app, page, "") },
+    )
+}
