@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::{
-    notifications::{MailKind, MailStatus},
+    notifications::codes::{MailKind, MailStatus},
     store::Coded,
 };
 

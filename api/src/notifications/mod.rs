@@ -3,6 +3,7 @@
 //! back-off, so a mail is never lost when the server is down and never sent for a change that
 //! was rolled back. Without an SMTP server the mails stay in the app (`/admin/courriels`).
 
+pub mod codes;
 pub mod graphql;
 pub mod mails;
 pub mod pages;
@@ -17,35 +18,7 @@ use uuid::Uuid;
 
 use crate::{entities::notification, error::ApiResult, store::Coded};
 
-domain::code_enum! {
-    /// Where a mail of the outbox stands.
-    pub enum MailStatus (field = "status") {
-        /// Waiting for its first attempt.
-        Pending = "PENDING" => "En attente",
-        Sent = "SENT" => "Envoyé",
-        /// Failed, will be retried.
-        Failed = "FAILED" => "En échec, nouvel essai prévu",
-        /// Given up (permanent refusal or too many attempts); an admin may retry it.
-        Dead = "DEAD" => "Abandonné",
-        /// A notice shown in the app only, never mailed (a mail that could not be delivered).
-        InApp = "IN_APP" => "Alerte",
-    }
-}
-
-domain::code_enum! {
-    /// What a mail (or in-app notice) is about.
-    pub enum MailKind (field = "kind") {
-        Invitation = "INVITATION" => "Invitation à choisir un mot de passe",
-        ReferralCreated = "REFERRAL_CREATED" => "Nouvelle orientation",
-        ReferralAssigned = "REFERRAL_ASSIGNED" => "Orientation attribuée",
-        ReferralStatusChanged = "REFERRAL_STATUS_CHANGED" => "Orientation mise à jour",
-        ReferralInfoRequested = "REFERRAL_INFO_REQUESTED" => "Informations demandées",
-        Reminder = "REMINDER" => "Relance avant échéance",
-        Overdue = "OVERDUE" => "Échéance dépassée",
-        Escalation = "ESCALATION" => "Retard signalé",
-        DeliveryFailed = "DELIVERY_FAILED" => "Courriel non distribué",
-    }
-}
+pub use codes::{MailKind, MailStatus};
 
 #[derive(Debug, Clone)]
 pub struct RenderedMail {
