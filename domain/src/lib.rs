@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod consent;
 pub mod error;
 pub mod ids;
+pub mod monitoring;
 pub mod organisation;
 pub mod permissions;
 pub mod person;

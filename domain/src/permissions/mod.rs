@@ -75,6 +75,11 @@ code_enum! {
         WorkReferral = "WORK_REFERRAL" => "Traiter une orientation reçue",
         /// Read delay and outcome monitoring (tenant-level target, or an organisation to filter).
         ReadMonitoring = "READ_MONITORING" => "Consulter le suivi des délais",
+        /// Read one organisation's delay and outcome monitoring — the territory's observers, and
+        /// the organisation's own admins (target: that organisation).
+        ReadOrganisationMonitoring = "READ_ORGANISATION_MONITORING" => "Consulter le suivi des délais d'une organisation",
+        /// Change the territory's alert thresholds on partners (tenant-level target).
+        ManageMonitoringSettings = "MANAGE_MONITORING_SETTINGS" => "Modifier les seuils d'alerte du suivi",
         /// Read the territory's reminder and escalation thresholds (tenant-level target).
         ReadDeadlineSettings = "READ_DEADLINE_SETTINGS" => "Consulter les seuils de relance",
         /// Change them (tenant-level target).
@@ -136,7 +141,12 @@ pub fn authorize(actor: &Actor, action: Action, target: &Target) -> Result<()> {
         }
         Action::ReadSentReferrals => own && (has(Role::Agent) || has(Role::OrgAdmin)),
         Action::WorkReferral => own && works_referrals(&actor.roles),
-        Action::ReadMonitoring => tenant_admin || has(Role::Coordinator),
+        Action::ReadMonitoring | Action::ManageMonitoringSettings => {
+            tenant_admin || has(Role::Coordinator)
+        }
+        Action::ReadOrganisationMonitoring => {
+            tenant_admin || has(Role::Coordinator) || (own && has(Role::OrgAdmin))
+        }
     };
     let other_organisation = target.organisation_id.is_some() && !own;
     if allowed {

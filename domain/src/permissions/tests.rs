@@ -111,6 +111,20 @@ const TABLE: &[(Action, Role, [Expect; 3])] = &[
     (Action::ReadMonitoring, Role::OrgAdmin, [F, F, N]),
     (Action::ReadMonitoring, Role::Coordinator, [Y, Y, N]),
     (Action::ReadMonitoring, Role::TenantAdmin, [Y, Y, N]),
+
+    // An org admin reads their own organisation's figures; another's is not private data (the
+    // directory is public within the territory), so refusal is plainly forbidden.
+    (Action::ReadOrganisationMonitoring, Role::Agent, [F, F, N]),
+    (Action::ReadOrganisationMonitoring, Role::BackOffice, [F, F, N]),
+    (Action::ReadOrganisationMonitoring, Role::OrgAdmin, [Y, F, N]),
+    (Action::ReadOrganisationMonitoring, Role::Coordinator, [Y, Y, N]),
+    (Action::ReadOrganisationMonitoring, Role::TenantAdmin, [Y, Y, N]),
+
+    (Action::ManageMonitoringSettings, Role::Agent, [F, F, N]),
+    (Action::ManageMonitoringSettings, Role::BackOffice, [F, F, N]),
+    (Action::ManageMonitoringSettings, Role::OrgAdmin, [F, F, N]),
+    (Action::ManageMonitoringSettings, Role::Coordinator, [Y, Y, N]),
+    (Action::ManageMonitoringSettings, Role::TenantAdmin, [Y, Y, N]),
 ];
 
 /// Two tenants: A with organisations A1 (the actor's) and A2, B with B1.
