@@ -27,8 +27,19 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     Ok(Database::connect(options).await?)
 }
 
+/// Applies the migrations, then writes the data they leave to the code: monitoring's summary
+/// rows of referrals made before it existed (none after the first start).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
+    let summarised = crate::monitoring::store::backfill(db)
+        .await
+        .map_err(crate::error::ApiError::into_anyhow)?;
+    if summarised > 0 {
+        tracing::info!(
+            summarised,
+            "monitoring summary rows written for older referrals"
+        );
+    }
     Ok(())
 }
 

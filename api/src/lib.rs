@@ -15,6 +15,7 @@ pub mod entities;
 pub mod error;
 pub mod events;
 pub mod graphql;
+pub mod monitoring;
 pub mod notifications;
 pub mod ops;
 pub mod people;

@@ -14,6 +14,7 @@
 //!   (a sender acknowledging, a receiver cancelling) is FORBIDDEN.
 //!
 //! A new root field without a row breaks [`every_root_field_has_a_row`]: decide who may call it.
+//! A field may have several rows when its scopes differ (the territory, one organisation…).
 
 use std::fmt::Write as _;
 
@@ -178,6 +179,22 @@ const TABLE: &[Row] = &[
         "query { referralsInTerritory { nodes { id } } }", NONE),
     row("deadlineSettings",     [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK,        OK       ], Fresh::Nothing,
         "query { deadlineSettings { reminderDaysBefore } }", NONE),
+    // Monitoring: the territory's report for its observers; one organisation's also for that
+    // organisation's admins; another tenant's organisation is NOT_FOUND.
+    row("referralDelays",       [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK       ], Fresh::Nothing,
+        "query { referralDelays { totals { sent } organisations { organisation { id name } } } }", NONE),
+    row("referralDelays",       [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK,        NOT_FOUND], Fresh::Nothing,
+        "query($o: ID) { referralDelays(organisationId: $o) { totals { sent } } }", r#"{"o": "$caf_org"}"#),
+    row("referralDelays",       [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK,        NOT_FOUND], Fresh::Nothing,
+        "query($s: ID) { referralDelays(serviceId: $s) { totals { sent } } }", r#"{"s": "$caf_service"}"#),
+    row("referralDelays",       [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        NOT_FOUND], Fresh::Nothing,
+        "query($o: ID) { referralDelays(organisationId: $o) { totals { sent } } }", r#"{"o": "$cpam_org"}"#),
+    row("overdueReferrals",     [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK       ], Fresh::Nothing,
+        "query { overdueReferrals { edges { node { id } } } }", NONE),
+    row("overdueReferrals",     [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK,        NOT_FOUND], Fresh::Nothing,
+        "query($o: ID) { overdueReferrals(organisationId: $o) { edges { node { id } } } }", r#"{"o": "$caf_org"}"#),
+    row("monitoringSettings",   [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK,        OK       ], Fresh::Nothing,
+        "query { monitoringSettings { latePercentAbove } }", NONE),
 
     // --------------------------------------------------------------------------- mutations
     //                            no token         desk agent CAF BO     outsider   CAF admin  coordinator tenant A   tenant B
@@ -232,6 +249,8 @@ const TABLE: &[Row] = &[
         r#"mutation($id: ID!) { commentReferral(id: $id, body: "Dossier complet") { id } }"#, REFERRAL),
     row("updateDeadlineSettings", [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,      OK       ], Fresh::Nothing,
         "mutation { updateDeadlineSettings(reminderDaysBefore: 2, escalationDaysAfter: 3) { reminderDaysBefore } }", NONE),
+    row("updateMonitoringSettings", [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,      OK,        OK       ], Fresh::Nothing,
+        "mutation { updateMonitoringSettings(latePercentAbove: 30, acceptancePercentBelow: 25, minReferrals: 5) { latePercentAbove } }", NONE),
 ];
 
 fn is_mutation(row: &Row) -> bool {
@@ -351,6 +370,7 @@ impl World {
     fn ids(&self, case: &CaseIds, seq: usize) -> Vec<(&'static str, String)> {
         vec![
             ("$caf_org", self.a.caf.organisation_id.clone()),
+            ("$cpam_org", self.a.cpam.organisation_id.clone()),
             ("$caf_service", self.a.caf_service.clone()),
             ("$cpam_service", self.a.cpam_service.clone()),
             ("$caf_user", self.a.caf.user_id.clone()),
@@ -622,8 +642,17 @@ async fn every_root_field_has_a_row() {
                     "{kind} `{field}` has no row in the authorization table: decide who may call it"
                 ));
             }
-            if count > 1 {
-                problems.push(format!("{kind} `{field}` has {count} rows"));
+            // Several rows for one field are several scopes of it (the territory, one
+            // organisation…): each must be a different call.
+            let mut calls: Vec<(&str, &str)> = rows
+                .iter()
+                .filter(|r| r.field == field)
+                .map(|r| (r.document, r.variables))
+                .collect();
+            calls.sort_unstable();
+            calls.dedup();
+            if calls.len() < count {
+                problems.push(format!("{kind} `{field}` has two identical rows"));
             }
         }
         for row in &rows {

@@ -9,6 +9,7 @@ pub mod organisation;
 pub mod person;
 pub mod referral;
 pub mod referral_event;
+pub mod referral_figure;
 pub mod service;
 pub mod sign_in_email;
 pub mod tenant;

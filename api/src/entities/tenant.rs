@@ -11,6 +11,12 @@ pub struct Model {
     pub reminder_days_before: i32,
     /// Working days after the due date when the referral is escalated.
     pub escalation_days_after: i32,
+    /// Monitoring flags an organisation answering late more often than this (percent)…
+    pub alert_late_percent: i32,
+    /// … or accepting less often than this (percent)…
+    pub alert_acceptance_percent: i32,
+    /// … judged over at least this many referrals.
+    pub alert_min_referrals: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

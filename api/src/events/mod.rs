@@ -154,6 +154,16 @@ pub async fn record(tx: &mut Tx<'_>, happened: Happened) -> ApiResult<()> {
         }))
         .exec(tx.conn())
         .await?;
+        // Monitoring's summary row of the referral, in the same transaction.
+        crate::monitoring::store::record_referral_event(
+            tx.conn(),
+            happened.tenant_id,
+            *referral,
+            *kind,
+            happened.at,
+            *to,
+        )
+        .await?;
     }
     for mail in happened.mails {
         if notifications::enqueue(tx.conn(), mail, happened.at).await? {

@@ -14,7 +14,7 @@ use axum::{
 };
 use std::net::SocketAddr;
 
-use crate::{AppState, auth, consents, directory, people, referrals};
+use crate::{AppState, auth, consents, directory, monitoring, people, referrals};
 pub use context::{CtxExt, RequestCtx};
 
 #[derive(MergedObject, Default)]
@@ -24,6 +24,7 @@ pub struct QueryRoot(
     crate::notifications::graphql::NotificationsQuery,
     people::graphql::PeopleQuery,
     referrals::graphql::ReferralsQuery,
+    monitoring::graphql::MonitoringQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -34,6 +35,7 @@ pub struct MutationRoot(
     people::graphql::PeopleMutation,
     consents::graphql::ConsentsMutation,
     referrals::graphql::ReferralsMutation,
+    monitoring::graphql::MonitoringMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -105,7 +107,8 @@ async fn handler(
     response.into()
 }
 
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()

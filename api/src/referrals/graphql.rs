@@ -151,6 +151,12 @@ impl Referral {
     async fn overdue(&self) -> bool {
         self.0.overdue
     }
+    /// Working days past `dueAt` while overdue (0 on the due day itself); null otherwise.
+    async fn days_overdue(&self) -> Option<i32> {
+        self.0
+            .days_overdue
+            .map(|d| i32::try_from(d).unwrap_or(i32::MAX))
+    }
     /// The due-date clock is stopped while the receiver waits for information.
     async fn clock_paused(&self) -> bool {
         self.0.paused

@@ -103,6 +103,7 @@ pub async fn rows(ctx: &Ctx<'_>, views: &[ReferralView]) -> ApiResult<Vec<Value>
                 created_at => rfc3339(r.created_at),
                 closed_at => r.closed_at.map(rfc3339),
                 overdue => r.overdue,
+                days_overdue => r.days_overdue,
                 paused => r.paused,
             }
         })
@@ -210,7 +211,7 @@ async fn list(app: &AppState, page: &PageUser, listing: Listing, q: ListQuery) -
             heading => match listing {
                 Listing::Received => "Orientations reçues",
                 Listing::Territory => "Suivi du territoire",
-                Listing::Sent | Listing::OfPerson(_) => "Orientations envoyées",
+                Listing::Sent | Listing::OfPerson(_) | Listing::Monitored(_) => "Orientations envoyées",
             },
             organisations => organisations,
             statuses => statuses,
@@ -222,7 +223,7 @@ async fn list(app: &AppState, page: &PageUser, listing: Listing, q: ListQuery) -
     let active = match listing {
         Listing::Received => "/orientations/recues",
         Listing::Territory => "/suivi",
-        Listing::Sent | Listing::OfPerson(_) => "/orientations/envoyees",
+        Listing::Sent | Listing::OfPerson(_) | Listing::Monitored(_) => "/orientations/envoyees",
     };
     page_or_error(
         app,

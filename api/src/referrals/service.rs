@@ -176,6 +176,9 @@ pub enum Listing {
     Territory,
     /// One person's referrals, sent or received by the caller's organisation, which holds them.
     OfPerson(PersonId),
+    /// What monitoring lists, metadata only: the territory's referrals (coordinators, tenant
+    /// admins), or those one organisation received (also its own admins).
+    Monitored(Option<OrganisationId>),
 }
 
 impl Listing {
@@ -197,6 +200,17 @@ impl Listing {
             Listing::OfPerson(person) => {
                 held_person(ctx, person).await?;
                 Scope::PersonAt(person, own)
+            }
+            Listing::Monitored(None) => {
+                ctx.authorize_tenant(Action::ReadMonitoring)?;
+                Scope::Territory
+            }
+            Listing::Monitored(Some(organisation)) => {
+                ctx.authorize(
+                    Action::ReadOrganisationMonitoring,
+                    &domain::Target::organisation(ctx.actor.tenant_id, organisation),
+                )?;
+                Scope::ReceivedBy(organisation)
             }
         })
     }

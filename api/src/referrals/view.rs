@@ -23,6 +23,8 @@ pub struct ReferralView {
     /// The due-date clock is stopped (waiting for information).
     pub paused: bool,
     pub overdue: bool,
+    /// Working days past the due date, when overdue (0 on the due day itself).
+    pub days_overdue: Option<u32>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub closed_at: Option<OffsetDateTime>,
@@ -53,6 +55,7 @@ impl ReferralView {
         now: OffsetDateTime,
     ) -> Self {
         let status = row.status.0;
+        let overdue = super::store::is_overdue(&row, now);
         Self {
             id: ReferralId::from_uuid(row.id),
             tenant_id: TenantId::from_uuid(row.tenant_id),
@@ -61,7 +64,11 @@ impl ReferralView {
             urgency: row.urgency.0,
             due_at: row.due_at,
             paused: row.paused_at.is_some() && status.clock_paused(),
-            overdue: super::store::is_overdue(&row, now),
+            overdue,
+            days_overdue: overdue.then(|| {
+                u32::try_from(domain::working_days_between(row.due_at.date(), now.date()).max(0))
+                    .unwrap_or(u32::MAX)
+            }),
             created_at: row.created_at,
             updated_at: row.updated_at,
             closed_at: row.closed_at,

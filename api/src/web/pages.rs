@@ -129,6 +129,7 @@ async fn home(State(app): State<AppState>, page: PageUser) -> Response {
         is_agent => may.may_own(Action::ManagePeople),
         is_back_office => may.may_own(Action::WorkReferral),
         is_coordinator => may.may_tenant(Action::ReadMonitoring),
+        monitors => crate::monitoring::service::may_monitor(&may),
         is_admin => may.may_own(Action::ListUsers),
         ..layout(&app, &page, "/")
     };

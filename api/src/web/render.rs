@@ -32,6 +32,9 @@ pub fn layout(app: &AppState, page: &PageUser, active: &str) -> Value {
     if ctx.may_own(Action::WorkReferral) {
         nav.push(("/orientations/recues", "Orientations reçues"));
     }
+    if crate::monitoring::service::may_monitor(&ctx) {
+        nav.push((crate::monitoring::pages::DASHBOARD, "Tableau de bord"));
+    }
     if ctx.may_tenant(Action::ReadMonitoring) {
         nav.push(("/suivi", "Suivi du territoire"));
     }
