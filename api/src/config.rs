@@ -167,6 +167,16 @@ pub struct Config {
     /// clients could then choose their own address.
     #[arg(long, env = "PASSERELLE_BEHIND_PROXY", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub behind_proxy: bool,
+
+    /// `demo` only: how many referrals its year of history holds (a few thousand by default;
+    /// fewer starts faster).
+    #[arg(
+        long,
+        env = "PASSERELLE_DEMO_REFERRALS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub demo_referrals: u32,
 }
 
 impl Config {
@@ -190,6 +200,7 @@ impl Config {
             worker: true,
             deadline_tick_secs: 60,
             behind_proxy: false,
+            demo_referrals: 2000,
         }
     }
 

@@ -154,6 +154,11 @@ impl Browser {
                     "--window-size=1280,1000",
                     "--lang=fr-FR",
                 ],
+                // Downloads land in the profile, without asking (see `downloaded`).
+                "prefs": {
+                    "download.default_directory": format!("{profile}/telechargements"),
+                    "download.prompt_for_download": false,
+                },
             }),
         );
         let client = ClientBuilder::rustls()
@@ -171,6 +176,24 @@ impl Browser {
     }
 
     /// Opens a path of the server (`/connexion`).
+    /// Waits for a file of that name to be downloaded completely, and returns its bytes.
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.driver.profile.join("telechargements").join(name);
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            // Chromium writes `<name>.crdownload`, then renames it when done.
+            if let Ok(bytes) = std::fs::read(&path) {
+                return bytes;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no download {name} in {}",
+                path.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn open(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))

@@ -438,3 +438,135 @@ async fn the_back_office_works_the_inbox() {
     println!("screenshot: {}", shot.display());
     browser.close().await;
 }
+
+/// The coordinator's dashboard in a real browser: the charts are there with their text
+/// alternatives and tables, a filter narrows them, and the CSV downloads with its period in
+/// its name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coordinator_reads_the_dashboard_filters_it_and_downloads_the_csv() {
+    use time::macros::datetime;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.state.clock.travel_to(datetime!(2026-03-02 09:00 UTC));
+    let t = app.with_territory("Arras").await;
+    let person = app
+        .create_person(&t.agent, "Élodie", "Dupont", "1984-07-02")
+        .await;
+    let consent = app
+        .record_consent(
+            &t.agent,
+            &person,
+            &[&t.caf.organisation_id, &t.cpam.organisation_id],
+            None,
+        )
+        .await;
+    for service in [&t.caf_service, &t.caf_service, &t.cpam_service] {
+        let body = app
+            .send_referral(&t.agent, &person, &consent, service, "STANDARD")
+            .await;
+        let id = ok(&body)["createReferral"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if service == &t.caf_service {
+            // Acknowledged on Wednesday: 2 working days.
+            app.state.clock.travel_to(datetime!(2026-03-04 10:00 UTC));
+            ok(&app.act(&t.caf, "acknowledgeReferral", &id, "").await);
+            app.state.clock.travel_to(datetime!(2026-03-02 09:00 UTC));
+        }
+    }
+    app.state.clock.travel_to(datetime!(2026-03-16 09:00 UTC));
+
+    let browser = Browser::start(&app.url).await;
+    browser.open("/suivi/tableau-de-bord").await;
+    browser.wait_for_path("/connexion").await;
+    browser.sign_in(&t.coordinator.email, PASSWORD).await;
+    browser.wait_for_path("/suivi/tableau-de-bord").await;
+    assert_eq!(browser.text("h1").await, "Tableau de bord du suivi");
+    assert!(browser.find_all("script").await.is_empty(), "no JavaScript");
+
+    // Three charts, each an image with a title and a text alternative, a table after it.
+    for (chart, title) in [
+        (
+            "#graphique-delais",
+            "Délai médian de première réponse par partenaire",
+        ),
+        (
+            "#graphique-retards",
+            "Part des réponses en retard par partenaire",
+        ),
+        ("#graphique-tendance", "Évolution par semaine"),
+    ] {
+        let svg = browser.find(chart).await;
+        assert_eq!(svg.attr("role").await.unwrap().as_deref(), Some("img"));
+        let labelled = svg
+            .attr("aria-labelledby")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert!(labelled.contains("-titre") && labelled.contains("-desc"));
+        assert!(
+            browser
+                .content(&format!("{chart} > title"))
+                .await
+                .starts_with(title)
+        );
+        assert!(!browser.content(&format!("{chart} > desc")).await.is_empty());
+    }
+    let desc = browser.content("#graphique-delais > desc").await;
+    assert!(
+        desc.contains("CAF Arras (2 jours ouvrés)"),
+        "the text alternative says the figures: {desc}"
+    );
+    let partners = browser.text("#partenaires").await;
+    assert!(partners.contains("CAF Arras") && partners.contains("CPAM Arras"));
+    assert!(
+        browser
+            .text("#definitions")
+            .await
+            .contains("Délai médian de première réponse")
+    );
+
+    // Filter on the CPAM: the CAF leaves the table and the chart.
+    browser
+        .set_value("#filtre-organisation", &t.cpam.organisation_id)
+        .await;
+    browser
+        .click_button("#filtres", "Appliquer les filtres")
+        .await;
+    // The form sends the period it showed (the last 52 weeks) with the choice.
+    let to = time::macros::date!(2026 - 03 - 16);
+    let from = to - time::Duration::days(7 * 52 - 1);
+    browser
+        .wait_for_path(&format!(
+            "/suivi/tableau-de-bord?du={from}&au={to}&organisation={}&service=",
+            t.cpam.organisation_id
+        ))
+        .await;
+    let partners = browser.text("#partenaires").await;
+    assert!(
+        partners.contains("CPAM Arras") && !partners.contains("CAF Arras"),
+        "{partners}"
+    );
+    assert!(
+        !browser
+            .content("#graphique-delais")
+            .await
+            .contains("CAF Arras")
+    );
+
+    // The CSV of what is shown: the CPAM only, the period in the file name.
+    browser.click("#export-csv").await;
+    let csv = browser
+        .downloaded(&format!("suivi-orientations-{from}-au-{to}.csv"))
+        .await;
+    assert_eq!(&csv[..3], b"\xEF\xBB\xBF");
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    assert!(text.starts_with("Du;Au;Niveau;Organisation;Service;Orientations envoyées"));
+    assert!(
+        text.contains("CPAM Arras") && !text.contains("CAF Arras"),
+        "{text}"
+    );
+    let shot = browser.screenshot("browser-dashboard").await;
+    println!("screenshot: {}", shot.display());
+    browser.close().await;
+}

@@ -459,6 +459,8 @@ async fn the_demo_runs_on_its_embedded_default() {
         .current_dir(&dir)
         .env("PASSERELLE_BIND", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
+        // A shorter year of history than the default: this test is about starting, not volume.
+        .env("PASSERELLE_DEMO_REFERRALS", "200")
         .arg("demo")
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&log).expect("log"))
@@ -546,6 +548,32 @@ async fn the_demo_runs_on_its_embedded_default() {
             .unwrap()
             .contains("Adresse e-mail ou mot de passe incorrect.")
     );
+
+    // The coordinator finds the year of history on the dashboard: partners, charts, figures.
+    let coordinator = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let dashboard = coordinator
+        .post(format!("{base}/connexion"))
+        .form(&[
+            ("email", "coordination@arras.demo"),
+            ("password", "Passerelle-Demo-2026"),
+            ("suite", "/suivi/tableau-de-bord"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dashboard.url().path(), "/suivi/tableau-de-bord");
+    let html = dashboard.text().await.unwrap();
+    for needle in [
+        "graphique-delais",
+        "graphique-tendance",
+        "<th scope=\"row\">CAF du Pas-de-Calais</th>",
+        "<th scope=\"row\">MSA Nord-Pas de Calais</th>",
+    ] {
+        assert!(html.contains(needle), "the dashboard shows {needle}");
+    }
 
     // The second territory's admin sees only its own organisation.
     let login = graphql(

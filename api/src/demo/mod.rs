@@ -1,6 +1,7 @@
 //! The demo territory: two tenants, their partners, services and accounts, and a few
 //! referrals played through the same services as the API.
 
+mod history;
 mod story;
 
 use domain::{Email, Name, OrganisationId, OrganisationKind, Password, ResponseDays, Role, Roles};
@@ -179,6 +180,82 @@ const ARRAS_USERS: &[(&str, &str, usize, &[Role], &str)] = &[
         &[Role::BackOffice],
         "experte back-office CPAM",
     ),
+    // Who works the other partners' inboxes in the year of history.
+    (
+        "expert@msa-npdc.demo",
+        "Hélène Expert",
+        3,
+        &[Role::BackOffice],
+        "experte MSA",
+    ),
+    (
+        "expert@francetravail-arras.demo",
+        "Yanis Conseiller",
+        4,
+        &[Role::BackOffice],
+        "conseiller France Travail",
+    ),
+    (
+        "expert@mds-arras.demo",
+        "Amandine Travailleuse sociale",
+        5,
+        &[Role::BackOffice],
+        "travailleuse sociale du Département",
+    ),
+    (
+        "expert@franceservices-arras.demo",
+        "Louis Conseiller numérique",
+        7,
+        &[Role::BackOffice],
+        "conseiller numérique France Services",
+    ),
+    (
+        "expert@mdem-arras.demo",
+        "Inès Conseillère",
+        8,
+        &[Role::BackOffice],
+        "conseillère de la Maison de l'Emploi",
+    ),
+    (
+        "gestion@pdc-habitat.demo",
+        "Thierry Gestionnaire",
+        9,
+        &[Role::BackOffice],
+        "gestionnaire Pas-de-Calais Habitat",
+    ),
+    (
+        "benevole@secourspopulaire62.demo",
+        "Odile Bénévole",
+        10,
+        &[Role::BackOffice],
+        "bénévole du Secours populaire",
+    ),
+];
+
+/// Who works each receiving partner's inbox in the demo's history: (account, organisation).
+const BACK_OFFICES: &[(&str, &str)] = &[
+    ("expert@caf62.demo", "CAF du Pas-de-Calais"),
+    ("expert@cpam-artois.demo", "CPAM de l'Artois"),
+    ("expert@msa-npdc.demo", "MSA Nord-Pas de Calais"),
+    ("expert@francetravail-arras.demo", "France Travail Arras"),
+    (
+        "expert@mds-arras.demo",
+        "Département du Pas-de-Calais — Maison du Département Solidarité de l'Arrageois",
+    ),
+    ("agent@ccas-arras.demo", "CCAS d'Arras"),
+    (
+        "expert@franceservices-arras.demo",
+        "France Services Arras Ouest",
+    ),
+    (
+        "expert@mdem-arras.demo",
+        "Maison de l'Emploi et des Métiers de l'Arrageois",
+    ),
+    ("gestion@pdc-habitat.demo", "Pas-de-Calais Habitat"),
+    (
+        "benevole@secourspopulaire62.demo",
+        "Secours populaire — fédération du Pas-de-Calais",
+    ),
 ];
 
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
@@ -216,8 +293,8 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
 ];
 
-/// Seeds the demo territories, and a few referrals, unless they are already there. Returns
-/// the accounts to print.
+/// Seeds the demo territories, a year of history (`PASSERELLE_DEMO_REFERRALS` referrals) and a
+/// few referrals of today, unless they are already there. Returns the accounts to print.
 pub async fn seed(app: &crate::AppState) -> anyhow::Result<&'static [DemoAccount]> {
     let exists = tenant::Entity::find()
         .filter(tenant::Column::Name.eq(DEMO_TENANT))
@@ -227,6 +304,12 @@ pub async fn seed(app: &crate::AppState) -> anyhow::Result<&'static [DemoAccount
         seed_all(&app.db, app.clock.now())
             .await
             .map_err(ApiError::into_anyhow)?;
+        let seeding = crate::db::connect_for_seeding(&app.config.database_url).await?;
+        history::play(app, &seeding, app.config.demo_referrals)
+            .await
+            .map_err(ApiError::into_anyhow)?;
+        seeding.close().await?;
+        tracing::info!(referrals = app.config.demo_referrals, "demo history seeded");
         story::play(app).await.map_err(ApiError::into_anyhow)?;
     }
     Ok(DEMO_ACCOUNTS)

@@ -15,7 +15,7 @@ use crate::{
     store::PageRequest,
 };
 
-async fn actor(app: &AppState, email: &str) -> ApiResult<Actor> {
+pub(super) async fn actor(app: &AppState, email: &str) -> ApiResult<Actor> {
     let user = users::user_for_sign_in(&app.db, email)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("demo user {email} missing")))?;

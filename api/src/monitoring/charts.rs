@@ -97,7 +97,7 @@ pub fn bars(
             escape(&bar.label),
             LABEL - 8,
             y + 16,
-            escape(&shorten(&bar.label, 38))
+            escape(&shorten(&bar.label, 32))
         );
         match bar.value {
             Some(value) => {
