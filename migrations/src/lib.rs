@@ -17,6 +17,8 @@ mod m20261123_204500_index_referrals_by_tenant;
 mod m20261202_120000_create_user_roles;
 mod m20261202_120100_drop_users_roles;
 mod m20261202_120200_add_referral_root;
+mod m20261202_130000_create_sign_in_limits;
+mod m20261202_130100_create_sessions;
 
 pub struct Migrator;
 
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_120000_create_user_roles::Migration),
             Box::new(m20261202_120100_drop_users_roles::Migration),
             Box::new(m20261202_120200_add_referral_root::Migration),
+            Box::new(m20261202_130000_create_sign_in_limits::Migration),
+            Box::new(m20261202_130100_create_sessions::Migration),
         ]
     }
 }

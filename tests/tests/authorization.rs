@@ -111,6 +111,8 @@ enum Fresh {
     Referral(Stage),
     /// The CAF's notification put back to DEAD before the case.
     DeadNotification,
+    /// A session of the caller's own, signed in for the case (ending it ends nothing else).
+    Session,
 }
 
 struct Row {
@@ -185,6 +187,8 @@ const TABLE: &[Row] = &[
         "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
         r#"{"i": {"organisationId": "$caf_org", "email": "expert-$seq@caf.test", "name": "Nouvel expert",
                   "roles": ["BACK_OFFICE"], "password": "correct horse battery staple"}}"#),
+    row("logout",               [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK,        OK       ], Fresh::Session,
+        "mutation { logout }", NONE),
     row("setUserActive",        [UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, NOT_FOUND, OK,        NOT_FOUND, OK,        NOT_FOUND], Fresh::Nothing,
         "mutation($id: ID!) { setUserActive(id: $id, active: true) { id } }", r#"{"id": "$caf_user"}"#),
     row("createOrganisation",   [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK       ], Fresh::Nothing,
@@ -269,6 +273,8 @@ struct World {
 struct CaseIds {
     consent: String,
     referral: String,
+    /// The caller's token for this case, when it has one of its own.
+    token: Option<String>,
 }
 
 impl World {
@@ -432,10 +438,11 @@ impl World {
         id
     }
 
-    async fn prepare(&self, app: &TestApp, fresh: Fresh) -> CaseIds {
+    async fn prepare(&self, app: &TestApp, fresh: Fresh, caller: Caller) -> CaseIds {
         let mut case = CaseIds {
             consent: self.consent.clone(),
             referral: self.referral.clone(),
+            token: None,
         };
         match fresh {
             Fresh::Nothing => {}
@@ -450,6 +457,11 @@ impl World {
                     .await;
             }
             Fresh::Referral(stage) => case.referral = self.fresh_referral(app, stage).await,
+            Fresh::Session => {
+                if let Some(account) = self.account(caller) {
+                    case.token = Some(app.login(&account.email, passerelle_tests::PASSWORD).await);
+                }
+            }
             Fresh::DeadNotification => {
                 let id: uuid::Uuid = self.notification.parse().expect("notification id");
                 notification::Entity::update_many()
@@ -514,9 +526,12 @@ async fn run(app: &TestApp, world: &World, rows: &[&Row]) -> (Vec<Mismatch>, usi
     for row in rows {
         for (caller, expected) in CALLERS.into_iter().zip(row.expect) {
             seq += 1;
-            let case = world.prepare(app, row.fresh).await;
+            let case = world.prepare(app, row.fresh, caller).await;
             let vars = variables(row.variables, &world.ids(&case, seq));
-            let token = world.account(caller).map(|a| a.token.as_str());
+            let token = case
+                .token
+                .as_deref()
+                .or_else(|| world.account(caller).map(|a| a.token.as_str()));
             let body = app.graphql(token, row.document, vars).await;
             let got = outcome(world, row, caller, &body);
             if got != expected.as_str() {

@@ -1,7 +1,16 @@
 //! argon2id hashing with the OWASP parameters (m = 19 MiB, t = 2, p = 1: the argon2 crate's
 //! defaults), always on a blocking thread so a sign-in never stalls the async runtime.
+//!
+//! Each hash holds 19 MiB: at most one per core runs at once, a short queue waits, and beyond
+//! it a request is refused at once with "busy, try again in a second" — memory stays bounded
+//! whatever the sign-in rate (150 concurrent sign-ins took 3 GB before).
 
-use std::sync::LazyLock;
+use std::sync::{
+    LazyLock,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use tokio::sync::Semaphore;
 
 use argon2::{
     Argon2,
@@ -15,6 +24,38 @@ use crate::error::{ApiError, ApiResult};
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     hash_now("passerelle-dummy-password-for-timing").expect("hashing a constant cannot fail")
 });
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
+/// Hashes running at once.
+static RUNNING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(cores()));
+/// Hashes running or waiting.
+static ADMITTED: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `work` on a blocking thread once a hashing slot is free, or refuses at once when the
+/// queue is full.
+async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    let limit = cores() * 5;
+    if ADMITTED.fetch_add(1, Ordering::SeqCst) >= limit {
+        ADMITTED.fetch_sub(1, Ordering::SeqCst);
+        return Err(ApiError::Busy {
+            retry_after_secs: 1,
+        });
+    }
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            ADMITTED.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let _leave = Leave;
+    let _slot = RUNNING.acquire().await.map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ApiError::internal)
+}
 
 fn hash_now(password: &str) -> ApiResult<String> {
     Argon2::default()
@@ -34,15 +75,13 @@ fn verify_now(password: &str, phc: &str) -> bool {
 }
 
 pub async fn hash(password: domain::Password) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || hash_now(password.expose()))
-        .await
-        .map_err(ApiError::internal)?
+    bounded(move || hash_now(password.expose())).await?
 }
 
 /// `stored` is `None` for an unknown email or a user who never set a password: the dummy hash
 /// is verified instead and the answer is `false`.
 pub async fn verify(password: String, stored: Option<String>) -> ApiResult<bool> {
-    tokio::task::spawn_blocking(move || match stored {
+    bounded(move || match stored {
         Some(phc) => verify_now(&password, &phc),
         None => {
             let _ = verify_now(&password, &DUMMY_HASH);
@@ -50,7 +89,6 @@ pub async fn verify(password: String, stored: Option<String>) -> ApiResult<bool>
         }
     })
     .await
-    .map_err(ApiError::internal)
 }
 
 /// Builds the dummy hash before the first sign-in needs it.

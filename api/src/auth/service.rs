@@ -152,6 +152,7 @@ pub async fn set_user_active(ctx: &Ctx<'_>, id: UserId, active: bool) -> ApiResu
     let mut tx = ctx.begin_write().await?;
     store::user_set_active(tx.conn(), ctx.actor.tenant_id, id, active).await?;
     if !active {
+        store::sessions_revoke_all(tx.conn(), ctx.actor.tenant_id, user.id, ctx.now).await?;
         referrals::service::return_to_queue(
             &mut tx,
             ctx.actor.into(),

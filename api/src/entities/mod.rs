@@ -10,6 +10,7 @@ pub mod person;
 pub mod referral;
 pub mod referral_event;
 pub mod service;
+pub mod session;
 pub mod sign_in_email;
 pub mod tenant;
 pub mod user;

@@ -54,6 +54,7 @@ pub fn layout(app: &AppState, page: &PageUser, active: &str) -> Value {
         user => context! { name => page.user.name, email => page.user.email, roles => role_labels },
         organisation => context! { name => page.organisation.name },
         nav => nav,
+        csrf => page.csrf,
     }
 }
 
