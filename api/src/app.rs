@@ -117,10 +117,6 @@ impl AppState {
     }
 }
 
-/// How long a client may take to send a request's headers: a slow-header client (slowloris)
-/// is disconnected instead of holding a connection forever.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Serves until `shutdown` resolves, then lets requests in flight finish. The accept loop is
 /// hyper's own, because `axum::serve` cannot time out slow headers.
 pub async fn serve(
@@ -138,7 +134,8 @@ pub async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+        // A slow-header client (slowloris) is disconnected instead of holding a connection.
+        .header_read_timeout(Duration::from_millis(state.config.header_timeout_ms.max(1)));
     builder
         .http2()
         .timer(TokioTimer::new())

@@ -167,6 +167,16 @@ pub struct Config {
     /// clients could then choose their own address.
     #[arg(long, env = "PASSERELLE_BEHIND_PROXY", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub behind_proxy: bool,
+
+    /// Milliseconds a client may take to send a request's headers before it is disconnected
+    /// (against slow-header clients holding connections open).
+    #[arg(
+        long,
+        env = "PASSERELLE_HEADER_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub header_timeout_ms: u64,
 }
 
 impl Config {
@@ -190,6 +200,7 @@ impl Config {
             worker: true,
             deadline_tick_secs: 60,
             behind_proxy: false,
+            header_timeout_ms: 10_000,
         }
     }
 

@@ -167,11 +167,16 @@ impl From<ApiError> for async_graphql::Error {
 /// A unique-constraint violation means the thing already exists: a `Conflict`, whatever the
 /// backend's wording. Everything else stays internal.
 pub fn conflict_on_unique(err: sea_orm::DbErr, field: &'static str, what: &str) -> ApiError {
+    conflict_saying(err, field, format!("{what} existe déjà."))
+}
+
+/// Like [`conflict_on_unique`], with the whole message given (one that says nothing of where
+/// the value is already used).
+pub fn conflict_saying(err: sea_orm::DbErr, field: &'static str, message: String) -> ApiError {
     match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Duplicate {
-            field,
-            message: format!("{what} existe déjà."),
-        },
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            ApiError::Duplicate { field, message }
+        }
         _ => err.into(),
     }
 }

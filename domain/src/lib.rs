@@ -9,6 +9,7 @@ mod code_enum;
 pub use crate::__code_enum as code_enum;
 pub use code_enum::Code;
 
+pub mod account;
 pub mod calendar;
 pub mod consent;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod referral;
 pub mod roles;
 pub mod validation;
 
+pub use account::AccountEventKind;
 pub use calendar::{add_working_days, due_at, is_working_day, working_days_between};
 pub use consent::{ConsentMethod, ConsentStatus, check_consent_for_referral, consent_status};
 pub use error::{Error, Result};

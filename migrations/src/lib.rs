@@ -19,6 +19,7 @@ mod m20261202_120100_drop_users_roles;
 mod m20261202_120200_add_referral_root;
 mod m20261202_130000_create_sign_in_limits;
 mod m20261202_130100_create_sessions;
+mod m20261202_130200_create_account_events;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_120200_add_referral_root::Migration),
             Box::new(m20261202_130000_create_sign_in_limits::Migration),
             Box::new(m20261202_130100_create_sessions::Migration),
+            Box::new(m20261202_130200_create_account_events::Migration),
         ]
     }
 }

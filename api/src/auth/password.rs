@@ -1,16 +1,17 @@
 //! argon2id hashing with the OWASP parameters (m = 19 MiB, t = 2, p = 1: the argon2 crate's
 //! defaults), always on a blocking thread so a sign-in never stalls the async runtime.
 //!
-//! Each hash holds 19 MiB: at most one per core runs at once, a short queue waits, and beyond
-//! it a request is refused at once with "busy, try again in a second" — memory stays bounded
-//! whatever the sign-in rate (150 concurrent sign-ins took 3 GB before).
+//! Each hash holds 19 MiB: hashes run on a fixed set of threads, one per core, a short queue
+//! waits, and beyond it a request is refused at once with "busy, try again in a second". Fixed
+//! threads matter as much as the count: the allocator keeps a freed hash's memory in the arena
+//! of the thread that used it, so hashing on ever new blocking threads kept 2 GB resident after
+//! a burst, where a few threads reuse the same few blocks.
 
 use std::sync::{
-    LazyLock,
+    LazyLock, Mutex,
     atomic::{AtomicUsize, Ordering},
+    mpsc,
 };
-
-use tokio::sync::Semaphore;
 
 use argon2::{
     Argon2,
@@ -29,13 +30,36 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
 }
 
-/// Hashes running at once.
-static RUNNING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(cores()));
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads, fed through one queue.
+static HASHERS: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
+    let (send, receive) = mpsc::channel::<Job>();
+    let receive = std::sync::Arc::new(Mutex::new(receive));
+    for n in 0..cores() {
+        let receive = receive.clone();
+        std::thread::Builder::new()
+            .name(format!("argon2-{n}"))
+            .spawn(move || {
+                loop {
+                    let job = match receive.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(poisoned) => poisoned.into_inner().recv(),
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => break,
+                    }
+                }
+            })
+            .expect("a hashing thread");
+    }
+    Mutex::new(send)
+});
 /// Hashes running or waiting.
 static ADMITTED: AtomicUsize = AtomicUsize::new(0);
 
-/// Runs `work` on a blocking thread once a hashing slot is free, or refuses at once when the
-/// queue is full.
+/// Runs `work` on a hashing thread, or refuses at once when the queue is full.
 async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
     let limit = cores() * 5;
     if ADMITTED.fetch_add(1, Ordering::SeqCst) >= limit {
@@ -51,10 +75,18 @@ async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -
         }
     }
     let _leave = Leave;
-    let _slot = RUNNING.acquire().await.map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(work)
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(work());
+    });
+    HASHERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .send(job)
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("the hashing threads stopped")))?;
+    result
         .await
-        .map_err(ApiError::internal)
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("a hashing job was dropped")))
 }
 
 fn hash_now(password: &str) -> ApiResult<String> {

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::{
     entities::{session, sign_in_email, user, user_role},
-    error::{ApiResult, conflict_on_unique},
+    error::{ApiResult, conflict_saying},
     store::{Coded, Cursor, Key, Page, PageRequest, keyset},
 };
 
@@ -134,7 +134,15 @@ pub async fn user_insert_in(
     })
     .exec(txn)
     .await
-    .map_err(|err| conflict_on_unique(err, "email", "Un compte avec cette adresse e-mail"))?;
+    // Sign-in emails are unique across territories: the same answer whether the address is
+    // used here or in another territory, which says nothing of the other.
+    .map_err(|err| {
+        conflict_saying(
+            err,
+            "email",
+            "Cette adresse e-mail ne peut pas être utilisée pour un nouveau compte.".into(),
+        )
+    })?;
     user::Entity::insert(user::ActiveModel::from(model.clone()))
         .exec(txn)
         .await?;

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. Tenant-owned tables have the primary key `(tenant_id, id)`,
 //! so `find_by_id` itself needs the tenant: the unscoped lookup is hard to write.
 
+pub mod account_event;
 pub mod consent;
 pub mod consent_recipient;
 pub mod invitation;

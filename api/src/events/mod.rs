@@ -7,14 +7,15 @@
 use std::sync::Arc;
 
 use domain::{
-    Actor, OrganisationId, ReferralEventKind, ReferralId, ReferralStatus, TenantId, UserId,
+    AccountEventKind, Actor, OrganisationId, ReferralEventKind, ReferralId, ReferralStatus,
+    TenantId, UserId,
 };
 use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 use crate::{
-    entities::referral_event,
+    entities::{account_event, referral_event},
     error::ApiResult,
     notifications::{self, NewMail},
     store::Coded,
@@ -113,8 +114,12 @@ pub enum What {
         from: Option<ReferralStatus>,
         to: ReferralStatus,
     },
-    /// Something about an account (created, deactivated…): mails only, for now.
-    Account { user: UserId },
+    /// Something about an account, kept in its organisation's account history.
+    Account {
+        user: UserId,
+        organisation: OrganisationId,
+        kind: AccountEventKind,
+    },
     /// Something only mails tell (a mail that could not be delivered).
     Notice,
 }
@@ -151,6 +156,25 @@ pub async fn record(tx: &mut Tx<'_>, happened: Happened) -> ApiResult<()> {
             comment: comment.clone(),
             from_status: from.map(Coded),
             to_status: Some(Coded(*to)),
+        }))
+        .exec(tx.conn())
+        .await?;
+    }
+    if let What::Account {
+        user,
+        organisation,
+        kind,
+    } = &happened.what
+    {
+        account_event::Entity::insert(account_event::ActiveModel::from(account_event::Model {
+            tenant_id: happened.tenant_id.as_uuid(),
+            id: uuid::Uuid::now_v7(),
+            organisation_id: organisation.as_uuid(),
+            user_id: user.as_uuid(),
+            at: happened.at,
+            kind: Coded(*kind),
+            actor_id: happened.by.user.map(|u| u.as_uuid()),
+            actor_organisation_id: happened.by.organisation.map(|o| o.as_uuid()),
         }))
         .exec(tx.conn())
         .await?;

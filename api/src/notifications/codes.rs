@@ -27,5 +27,6 @@ domain::code_enum! {
         Overdue = "OVERDUE" => "Échéance dépassée",
         Escalation = "ESCALATION" => "Retard signalé",
         DeliveryFailed = "DELIVERY_FAILED" => "Courriel non distribué",
+        AccountCreated = "ACCOUNT_CREATED" => "Compte créé dans l'organisation",
     }
 }

@@ -113,7 +113,29 @@ async fn page_data(ctx: &Ctx<'_>) -> ApiResult<Value> {
                 }
             })
             .collect();
+        let history = accounts::account_history(ctx, OrganisationId::from_uuid(org.id), 20).await?;
+        let mut ids: Vec<uuid::Uuid> = history
+            .iter()
+            .flat_map(|e| [Some(e.user), e.actor])
+            .flatten()
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let names = accounts::names(ctx, &ids).await?;
+        let history: Vec<Value> = history
+            .iter()
+            .map(|e| {
+                context! {
+                    at => e.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                    label => e.kind.label_fr(),
+                    account => names.get(&e.user),
+                    by => e.actor.and_then(|a| names.get(&a)),
+                    from_elsewhere => e.actor_organisation.is_some_and(|o| o != org.id),
+                }
+            })
+            .collect();
         rows.push(context! {
+            history => history,
             id => org.id.to_string(),
             name => org.name,
             kind => org.kind.label_fr(),
