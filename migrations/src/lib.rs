@@ -17,6 +17,7 @@ mod m20261123_204500_index_referrals_by_tenant;
 mod m20261202_120000_create_user_roles;
 mod m20261202_120100_drop_users_roles;
 mod m20261202_120200_add_referral_root;
+mod m20261203_100000_create_escalations;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_120000_create_user_roles::Migration),
             Box::new(m20261202_120100_drop_users_roles::Migration),
             Box::new(m20261202_120200_add_referral_root::Migration),
+            Box::new(m20261203_100000_create_escalations::Migration),
         ]
     }
 }

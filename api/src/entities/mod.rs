@@ -3,6 +3,8 @@
 
 pub mod consent;
 pub mod consent_recipient;
+pub mod escalation;
+pub mod escalation_event;
 pub mod invitation;
 pub mod notification;
 pub mod organisation;
