@@ -425,6 +425,11 @@ async fn detail(
 ) -> Response {
     let notice = done.fait.as_deref().map(|f| match f {
         "ouverte" => "La sollicitation a été envoyée.",
+        "repondre" => "Votre réponse a été envoyée.",
+        "ecrire" => "Votre message a été envoyé : le back-office vous répondra.",
+        "cloturer" => "La sollicitation est clôturée.",
+        "rouvrir" => "La sollicitation est rouverte : une réponse est de nouveau attendue.",
+        "prendre-en-charge" => "Vous suivez cette sollicitation.",
         "transferer" => {
             "La sollicitation a été transférée : votre organisation en garde une trace."
         }
