@@ -194,6 +194,8 @@ const TABLE: &[Row] = &[
         "query { escalationsSent { nodes { id } } }", NONE),
     row("escalationSettings",   [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK,        OK       ], Fresh::Nothing,
         "query { escalationSettings { reopenDays } }", NONE),
+    row("escalationFigures",    [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK       ], Fresh::Nothing,
+        "query { escalationFigures { received } }", NONE),
 
     // --------------------------------------------------------------------------- mutations
     //                            no token         desk agent CAF BO     outsider   CAF admin  coordinator tenant A   tenant B

@@ -17,6 +17,7 @@ on_both_backends!(
     nobody_else_learns_that_it_exists,
     deactivating_an_expert_puts_their_open_items_back_in_the_queue,
     settings_are_checked_and_per_organisation,
+    coordinators_get_counts_and_delays_only,
 );
 
 /// Monday 1 March 2027, 09:00 UTC: a standard escalation (2 working days) is due on Wednesday.
@@ -929,4 +930,71 @@ async fn settings_are_checked_and_per_organisation(app: TestApp) {
         Some("FORBIDDEN"),
         "an expert does not open"
     );
+}
+
+async fn coordinators_get_counts_and_delays_only(app: TestApp) {
+    app.state.clock.travel_to(MONDAY);
+    let t = app.with_territory("Arras").await;
+    let answered = opened(&app, &t.agent, &t.caf.organisation_id, json!({})).await;
+    let late = opened(&app, &t.agent, &t.caf.organisation_id, json!({})).await;
+    let cpam = opened(&app, &t.agent, &t.cpam.organisation_id, json!({})).await;
+    // Answered on Wednesday: two working days.
+    app.state.clock.travel_to(MONDAY + time::Duration::days(2));
+    done(
+        &app,
+        &t.caf,
+        "answerEscalation",
+        &answered,
+        r#"body: "Voici""#,
+    )
+    .await;
+    app.state.clock.travel_to(MONDAY + time::Duration::days(7));
+    done(&app, &t.agent, "closeEscalation", &cpam, "").await;
+    let query = "query($f: Date, $t: Date) { escalationFigures(from: $f, to: $t) {
+        organisation { id } received open overdue answered closed medianWorkingDaysToFirstAnswer } }";
+    let body = app
+        .graphql(Some(&t.coordinator.token), query, json!({}))
+        .await;
+    let figures = ok(&body)["escalationFigures"].clone();
+    let of = |org: &str| {
+        figures
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["organisation"]["id"] == org)
+            .cloned()
+            .unwrap_or_else(|| panic!("no figures for {org}: {figures}"))
+    };
+    let caf = of(&t.caf.organisation_id);
+    assert_eq!(
+        (
+            &caf["received"],
+            &caf["open"],
+            &caf["overdue"],
+            &caf["answered"],
+            &caf["closed"]
+        ),
+        (&json!(2), &json!(1), &json!(1), &json!(1), &json!(0)),
+        "{caf}"
+    );
+    assert_eq!(caf["medianWorkingDaysToFirstAnswer"], 2.0);
+    let cpam_figures = of(&t.cpam.organisation_id);
+    assert_eq!(cpam_figures["closed"], 1);
+    assert_eq!(cpam_figures["medianWorkingDaysToFirstAnswer"], Value::Null);
+    for id in [&answered, &late, &cpam] {
+        assert!(
+            !body.to_string().contains(id.as_str()),
+            "never an escalation"
+        );
+    }
+    let later = app
+        .graphql(
+            Some(&t.coordinator.token),
+            query,
+            json!({ "f": "2027-03-02", "t": "2027-12-31" }),
+        )
+        .await;
+    assert_eq!(ok(&later)["escalationFigures"], json!([]), "{later}");
+    let body = app.graphql(Some(&t.caf.token), query, json!({})).await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"));
 }

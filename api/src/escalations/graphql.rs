@@ -331,6 +331,39 @@ async fn list(
     Ok(connection(found, Escalation))
 }
 
+/// One receiving organisation's escalations: counts and delays only.
+pub struct EscalationFigures(service::OrganisationFigures);
+
+#[Object]
+impl EscalationFigures {
+    async fn organisation(&self, ctx: &Context<'_>) -> ApiResult<Organisation> {
+        directory_graphql::organisation(ctx, self.0.organisation).await
+    }
+    /// Addressed to it now (a transferred one counts at its new organisation).
+    async fn received(&self) -> i64 {
+        self.0.received
+    }
+    /// Waiting for its answer.
+    async fn open(&self) -> i64 {
+        self.0.open
+    }
+    /// Waiting for its answer past the due moment.
+    async fn overdue(&self) -> i64 {
+        self.0.overdue
+    }
+    /// Answered at least once.
+    async fn answered(&self) -> i64 {
+        self.0.answered
+    }
+    async fn closed(&self) -> i64 {
+        self.0.closed
+    }
+    /// Median working days from opening to the first answer.
+    async fn median_working_days_to_first_answer(&self) -> Option<f64> {
+        self.0.median_days_to_first_answer
+    }
+}
+
 #[derive(Default)]
 pub struct EscalationsQuery;
 
@@ -375,6 +408,21 @@ impl EscalationsQuery {
     ) -> ApiResult<Connection<String, Escalation>> {
         let filters = filters(status, overdue, None)?;
         list(ctx, Listing::Sent, filters, order_by, first, after).await
+    }
+
+    /// Per receiving organisation, the escalations opened between `from` and `to` (dates,
+    /// inclusive): counts and delays, never an escalation (coordinators, tenant admins).
+    async fn escalation_figures(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<time::Date>,
+        to: Option<time::Date>,
+    ) -> ApiResult<Vec<EscalationFigures>> {
+        Ok(service::figures(&ctx.service()?, from, to)
+            .await?
+            .into_iter()
+            .map(EscalationFigures)
+            .collect())
     }
 
     /// The territory's reopen window.

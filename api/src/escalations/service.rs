@@ -369,6 +369,88 @@ pub async fn recipients(ctx: &Ctx<'_>) -> ApiResult<Vec<(organisation::Model, An
     )
 }
 
+/// One receiving organisation's escalations, for those who watch the territory: counts and
+/// delays, never an escalation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganisationFigures {
+    pub organisation: OrganisationId,
+    /// Addressed to it now (transferred ones count at their new organisation).
+    pub received: i64,
+    /// Waiting for its answer.
+    pub open: i64,
+    /// Waiting for its answer past the due moment.
+    pub overdue: i64,
+    /// Answered at least once.
+    pub answered: i64,
+    pub closed: i64,
+    /// Median working days from opening to the first answer (none before one is answered).
+    pub median_days_to_first_answer: Option<f64>,
+}
+
+/// The territory's escalation figures per receiving organisation, by organisation id
+/// (coordinators, tenant admins), for escalations opened between `from` and `to`.
+pub async fn figures(
+    ctx: &Ctx<'_>,
+    from: Option<time::Date>,
+    to: Option<time::Date>,
+) -> ApiResult<Vec<OrganisationFigures>> {
+    ctx.authorize_tenant(Action::ReadMonitoring)?;
+    let rows = store::figures_rows(ctx.db, ctx.actor.tenant_id, from, to).await?;
+    let mut by_org: std::collections::BTreeMap<uuid::Uuid, (OrganisationFigures, Vec<i64>)> =
+        std::collections::BTreeMap::new();
+    for row in rows {
+        let (figures, delays) = by_org.entry(row.to_organisation_id).or_insert_with(|| {
+            (
+                OrganisationFigures {
+                    organisation: OrganisationId::from_uuid(row.to_organisation_id),
+                    received: 0,
+                    open: 0,
+                    overdue: 0,
+                    answered: 0,
+                    closed: 0,
+                    median_days_to_first_answer: None,
+                },
+                Vec::new(),
+            )
+        });
+        figures.received += 1;
+        match row.status.0 {
+            EscalationStatus::Open => {
+                figures.open += 1;
+                if row.due_at < ctx.now {
+                    figures.overdue += 1;
+                }
+            }
+            EscalationStatus::Closed => figures.closed += 1,
+            EscalationStatus::Answered => {}
+        }
+        if let Some(answered) = row.answered_at {
+            figures.answered += 1;
+            delays.push(domain::working_days_between(
+                row.created_at.date(),
+                answered.date(),
+            ));
+        }
+    }
+    Ok(by_org
+        .into_values()
+        .map(|(mut figures, mut delays)| {
+            delays.sort_unstable();
+            figures.median_days_to_first_answer = median(&delays);
+            figures
+        })
+        .collect())
+}
+
+fn median(sorted: &[i64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2] as f64),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0),
+    }
+}
+
 // --------------------------------------------------------------------------------- writes
 
 pub struct NewEscalation {
@@ -764,4 +846,15 @@ pub async fn return_to_queue(
         .await?;
     }
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_median_of_delays() {
+        assert_eq!(super::median(&[]), None);
+        assert_eq!(super::median(&[3]), Some(3.0));
+        assert_eq!(super::median(&[0, 1, 4]), Some(1.0));
+        assert_eq!(super::median(&[0, 1, 2, 5]), Some(1.5));
+    }
 }

@@ -404,3 +404,40 @@ pub async fn consented(
         .filter(|pair| covered.contains(pair))
         .collect())
 }
+
+/// What the territory's figures need of each escalation, opened between `from` and `to`
+/// (inclusive dates, UTC): never its subject, messages or person.
+pub async fn figures_rows(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    from: Option<time::Date>,
+    to: Option<time::Date>,
+) -> ApiResult<Vec<FigureRow>> {
+    use escalation::Column as C;
+    let mut query = escalation::Entity::find()
+        .select_only()
+        .columns([
+            C::ToOrganisationId,
+            C::Status,
+            C::CreatedAt,
+            C::AnsweredAt,
+            C::DueAt,
+        ])
+        .filter(C::TenantId.eq(tenant.as_uuid()));
+    if let Some(from) = from {
+        query = query.filter(C::CreatedAt.gte(from.midnight().assume_utc()));
+    }
+    if let Some(to) = to.and_then(|d| d.next_day()) {
+        query = query.filter(C::CreatedAt.lt(to.midnight().assume_utc()));
+    }
+    Ok(query.into_model::<FigureRow>().all(db).await?)
+}
+
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct FigureRow {
+    pub to_organisation_id: uuid::Uuid,
+    pub status: Coded<EscalationStatus>,
+    pub created_at: OffsetDateTime,
+    pub answered_at: Option<OffsetDateTime>,
+    pub due_at: OffsetDateTime,
+}
