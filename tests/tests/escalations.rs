@@ -898,6 +898,55 @@ async fn settings_are_checked_and_per_organisation(app: TestApp) {
     );
     let (_, form) = page(&app, &t.agent, "/sollicitations/nouvelle").await;
     assert!(form.contains("réponse sous 5 jour(s) ouvré(s), 2 en urgence"));
+    // The same from the administration page, without JavaScript: a plain form.
+    let post = |who: &Account, path: String, form: Vec<(&'static str, &'static str)>| {
+        let request = app
+            .http
+            .post(format!("{}{path}", app.url))
+            .header("cookie", format!("passerelle_session={}", who.token))
+            .form(&form);
+        async move { request.send().await.unwrap() }
+    };
+    let done_form = post(
+        &caf_admin,
+        format!(
+            "/admin/organisations/{}/sollicitations",
+            t.caf.organisation_id
+        ),
+        vec![("answerDays", "3"), ("urgentAnswerDays", "1")],
+    )
+    .await;
+    assert_eq!(done_form.status().as_u16(), 303);
+    assert_eq!(done_form.headers()["location"], "/admin?fait=delais");
+    let (_, admin_page) = page(&app, &caf_admin, "/admin?fait=delais").await;
+    assert!(admin_page.contains("id=\"answer-days-"));
+    assert!(admin_page.contains("name=\"answerDays\" value=\"3\""));
+    assert!(
+        !admin_page.contains("id=\"form-reopen\""),
+        "the reopen window is the territory's"
+    );
+    let refused_form = post(
+        &caf_admin,
+        "/admin/sollicitations".into(),
+        vec![("reopenDays", "20")],
+    )
+    .await;
+    assert_eq!(refused_form.status().as_u16(), 403);
+    let reopen = post(
+        &t.tenant.admin,
+        "/admin/sollicitations".into(),
+        vec![("reopenDays", "20")],
+    )
+    .await;
+    assert_eq!(reopen.headers()["location"], "/admin?fait=reouverture");
+    let body = app
+        .graphql(
+            Some(&t.agent.token),
+            "query { escalationSettings { reopenDays } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(ok(&body)["escalationSettings"]["reopenDays"], 20);
     // Bad input is named.
     for (extra, field) in [
         (json!({ "category": "Astrologie" }), "category"),
