@@ -904,6 +904,7 @@ async fn settings_are_checked_and_per_organisation(app: TestApp) {
             .http
             .post(format!("{}{path}", app.url))
             .header("cookie", format!("passerelle_session={}", who.token))
+            .header("sec-fetch-site", "same-origin")
             .form(&form);
         async move { request.send().await.unwrap() }
     };
