@@ -20,6 +20,7 @@ mod m20261202_120200_add_referral_root;
 mod m20261202_130000_create_sign_in_limits;
 mod m20261202_130100_create_sessions;
 mod m20261202_130200_create_account_events;
+mod m20261203_100000_create_escalations;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_130000_create_sign_in_limits::Migration),
             Box::new(m20261202_130100_create_sessions::Migration),
             Box::new(m20261202_130200_create_account_events::Migration),
+            Box::new(m20261203_100000_create_escalations::Migration),
         ]
     }
 }

@@ -214,6 +214,29 @@ impl Drop for TestApp {
     }
 }
 
+/// The built `passerelle` binary, for tests that run it as a process (`cargo nextest run
+/// --workspace` builds it).
+pub fn binary() -> PathBuf {
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace.join(dir)
+            }
+        })
+        .unwrap_or_else(|| workspace.join("target"));
+    let path = target.join("debug").join("passerelle");
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build -p passerelle`",
+        path.display()
+    );
+    path
+}
+
 /// The `extensions.code` of the first error, if any.
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()

@@ -12,6 +12,7 @@ use crate::{
     directory,
     entities::{account_event, user},
     error::{ApiError, ApiResult},
+    escalations,
     events::{self, Happened, Hooks, What},
     notifications::{MailKind, NewMail, mails},
     referrals,
@@ -139,8 +140,8 @@ pub async fn create_user(ctx: &Ctx<'_>, form: UserForm) -> ApiResult<Account> {
 }
 
 /// Deactivates (or reactivates) an account: a deactivated user can no longer sign in, their
-/// tokens stop working at the next request, and their open referrals go back to their
-/// organisation's queue. Nobody may change an account holding a role they could not grant,
+/// tokens stop working at the next request, and their open referrals and escalations go back
+/// to their organisation's queue. Nobody may change an account holding a role they could not grant,
 /// nor deactivate their own.
 pub async fn set_user_active(ctx: &Ctx<'_>, id: UserId, active: bool) -> ApiResult<Account> {
     let user = store::user_by_id(ctx.db, ctx.actor.tenant_id, id)
@@ -166,6 +167,14 @@ pub async fn set_user_active(ctx: &Ctx<'_>, id: UserId, active: bool) -> ApiResu
     if !active {
         store::sessions_revoke_all(tx.conn(), ctx.actor.tenant_id, user.id, ctx.now).await?;
         referrals::service::return_to_queue(
+            &mut tx,
+            ctx.actor.into(),
+            ctx.actor.tenant_id,
+            id,
+            ctx.now,
+        )
+        .await?;
+        escalations::service::return_to_queue(
             &mut tx,
             ctx.actor.into(),
             ctx.actor.tenant_id,

@@ -4,6 +4,8 @@
 pub mod account_event;
 pub mod consent;
 pub mod consent_recipient;
+pub mod escalation;
+pub mod escalation_event;
 pub mod invitation;
 pub mod notification;
 pub mod organisation;

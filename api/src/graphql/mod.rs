@@ -15,7 +15,7 @@ use axum::{
 };
 use std::net::SocketAddr;
 
-use crate::{AppState, auth, consents, directory, people, referrals};
+use crate::{AppState, auth, consents, directory, escalations, people, referrals};
 pub use context::{CtxExt, RequestCtx};
 
 #[derive(MergedObject, Default)]
@@ -25,6 +25,7 @@ pub struct QueryRoot(
     crate::notifications::graphql::NotificationsQuery,
     people::graphql::PeopleQuery,
     referrals::graphql::ReferralsQuery,
+    escalations::graphql::EscalationsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +36,7 @@ pub struct MutationRoot(
     people::graphql::PeopleMutation,
     consents::graphql::ConsentsMutation,
     referrals::graphql::ReferralsMutation,
+    escalations::graphql::EscalationsMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

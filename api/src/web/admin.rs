@@ -36,6 +36,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/services", post(create_service))
         .route("/admin/utilisateurs", post(create_user))
         .route("/admin/utilisateurs/{id}/actif", post(set_active))
+        .route(
+            "/admin/organisations/{id}/sollicitations",
+            post(set_escalation_deadlines),
+        )
+        .route("/admin/sollicitations", post(set_reopen_days))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -54,8 +59,10 @@ async fn admin_page(
         Some("utilisateur") => Some("L'utilisateur a été créé."),
         Some("actif") => Some("Le compte a été réactivé."),
         Some("inactif") => Some(
-            "Le compte a été désactivé : la personne ne peut plus se connecter, et ses orientations en cours sont revenues dans la file de son organisation.",
+            "Le compte a été désactivé : la personne ne peut plus se connecter, et ses orientations et sollicitations en cours sont revenues dans la file de son organisation.",
         ),
+        Some("delais") => Some("Les délais de réponse aux sollicitations sont enregistrés."),
+        Some("reouverture") => Some("Le délai de réouverture des sollicitations est enregistré."),
         Some("invitation") => Some(
             "L'utilisateur a été créé ; il reçoit par courriel un lien pour choisir son mot de passe.",
         ),
@@ -134,8 +141,11 @@ async fn page_data(ctx: &Ctx<'_>) -> ApiResult<Value> {
                 }
             })
             .collect();
+        let answer_days = crate::escalations::service::answer_days_of(org);
         rows.push(context! {
             history => history,
+            answer_days => answer_days.standard,
+            urgent_answer_days => answer_days.urgent,
             id => org.id.to_string(),
             name => org.name,
             kind => org.kind.label_fr(),
@@ -154,11 +164,17 @@ async fn page_data(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .filter(|r| domain::may_grant(ctx.actor, &Roles::from(**r)).is_ok())
         .map(|r| context! { code => r.as_str(), label => r.label_fr() })
         .collect();
+    let reopen_days = if ctx.may_tenant(Action::ManageDeadlineSettings) {
+        Some(crate::escalations::service::reopen_days(ctx).await?.get())
+    } else {
+        None
+    };
     Ok(context! {
         organisations => rows,
         kinds => kinds,
         roles => grantable,
         can_create_organisation => tenant_wide,
+        reopen_days => reopen_days,
     })
 }
 
@@ -316,5 +332,61 @@ async fn set_active(
         Ok(_) if active => Redirect::to("/admin?fait=actif").into_response(),
         Ok(_) => Redirect::to("/admin?fait=inactif").into_response(),
         Err(err) => error_page(&app, &page, &err),
+    }
+}
+
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct DeadlineFields {
+    #[serde(default)]
+    answer_days: String,
+    #[serde(default)]
+    urgent_answer_days: String,
+}
+
+/// An organisation's answer deadlines for escalations (tenant admin, or its org admin).
+async fn set_escalation_deadlines(
+    State(app): State<AppState>,
+    page: PageUser,
+    Path(id): Path<String>,
+    Form(fields): Form<DeadlineFields>,
+) -> Response {
+    let result = async {
+        crate::escalations::service::set_answer_days(
+            &page.ctx(&app),
+            lookup_id(&id)?,
+            number("answerDays", &fields.answer_days)?,
+            number("urgentAnswerDays", &fields.urgent_answer_days)?,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/admin?fait=delais").into_response(),
+        Err(err) => form_failed(&app, &page, &format!("deadlines-{id}"), fields, err).await,
+    }
+}
+
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ReopenFields {
+    #[serde(default)]
+    reopen_days: String,
+}
+
+/// The territory's reopen window for escalations (tenant admin).
+async fn set_reopen_days(
+    State(app): State<AppState>,
+    page: PageUser,
+    Form(fields): Form<ReopenFields>,
+) -> Response {
+    let result = async {
+        let days = number("reopenDays", &fields.reopen_days)?;
+        crate::escalations::service::set_reopen_days(&page.ctx(&app), days).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/admin?fait=reouverture").into_response(),
+        Err(err) => form_failed(&app, &page, "reopen", fields, err).await,
     }
 }

@@ -25,6 +25,7 @@ pub fn routes(app: &AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(crate::people::pages::routes())
         .merge(crate::referrals::pages::routes())
+        .merge(crate::escalations::pages::routes())
         .merge(crate::notifications::pages::routes())
         .merge(crate::auth::invitations::routes())
         .layer(axum::middleware::from_fn_with_state(

@@ -32,6 +32,12 @@ pub fn layout(app: &AppState, page: &PageUser, active: &str) -> Value {
     if ctx.may_own(Action::WorkReferral) {
         nav.push(("/orientations/recues", "Orientations reçues"));
     }
+    if ctx.may_own(Action::ReadSentEscalations) {
+        nav.push(("/sollicitations/envoyees", "Sollicitations envoyées"));
+    }
+    if ctx.may_own(Action::AnswerEscalation) {
+        nav.push(("/sollicitations/recues", "Sollicitations reçues"));
+    }
     if ctx.may_tenant(Action::ReadMonitoring) {
         nav.push(("/suivi", "Suivi du territoire"));
     }
