@@ -1,6 +1,6 @@
 //! The application state, built once at start-up, and the HTTP server around it.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use axum::{Router, http::HeaderName};
@@ -60,6 +60,10 @@ impl AppState {
             auth: Authenticator {
                 jwt: JwtKeys::new(secret.expose().as_bytes()),
                 throttle: LoginThrottle::new(Default::default()),
+                csrf_key: {
+                    use sha2::Digest;
+                    sha2::Sha256::digest(format!("passerelle-csrf:{}", secret.expose())).to_vec()
+                },
                 token_lifetime: config.token_lifetime(),
             },
             clock,
@@ -79,7 +83,11 @@ impl AppState {
         Router::new()
             .merge(crate::ops::routes())
             .merge(graphql::routes())
-            .merge(crate::web::routes())
+            .merge(crate::web::routes(self))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                crate::web::security::headers,
+            ))
             .layer(
                 tower::ServiceBuilder::new()
                     .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
@@ -97,24 +105,72 @@ impl AppState {
                     .layer(TimeoutLayer::with_status_code(
                         axum::http::StatusCode::REQUEST_TIMEOUT,
                         Duration::from_secs(30),
+                    ))
+                    .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                        crate::web::security::panic_page,
+                    ))
+                    .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                        crate::web::MAX_BODY_BYTES,
                     )),
             )
             .with_state(self.clone())
     }
 }
 
-/// Serves until `shutdown` resolves, then lets requests in flight finish.
+/// Serves until `shutdown` resolves, then lets requests in flight finish. The accept loop is
+/// hyper's own, because `axum::serve` cannot time out slow headers.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = state
-        .router()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    use hyper_util::{
+        rt::{TokioExecutor, TokioIo, TokioTimer},
+        server::{conn::auto::Builder, graceful::GracefulShutdown},
+        service::TowerToHyperService,
+    };
+    let router = state.router();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        // A slow-header client (slowloris) is disconnected instead of holding a connection.
+        .header_read_timeout(Duration::from_millis(state.config.header_timeout_ms.max(1)));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(30)));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors, a connection reset before accept…: go on.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // What `ConnectInfo<SocketAddr>` extracts (the sign-in limiter's address).
+        let service = router
+            .clone()
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
     Ok(())
 }
 

@@ -178,7 +178,12 @@ async fn serve(state: AppState) -> anyhow::Result<()> {
     let deadlines = state
         .config
         .worker
-        .then(|| crate::referrals::deadlines::spawn(state.clone(), tick, stopped));
+        .then(|| crate::referrals::deadlines::spawn(state.clone(), tick, stopped.clone()));
+    // The escalations' reminder and admins' alert, on the same tick and the same claim pattern.
+    let escalation_deadlines = state
+        .config
+        .worker
+        .then(|| crate::escalations::deadlines::spawn(state.clone(), tick, stopped));
     let served = crate::serve(listener, state, crate::app::shutdown_signal()).await;
     // The worker finishes the mails it is sending; a mail claimed but not sent waits for its
     // lease to expire and goes out from the next run.
@@ -187,6 +192,9 @@ async fn serve(state: AppState) -> anyhow::Result<()> {
         let _ = worker.await;
     }
     if let Some(deadlines) = deadlines {
+        let _ = deadlines.await;
+    }
+    if let Some(deadlines) = escalation_deadlines {
         let _ = deadlines.await;
     }
     served

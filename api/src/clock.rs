@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 #[derive(Clone, Default)]
 pub struct Clock {
-    /// Seconds added to the system time.
+    /// Microseconds added to the system time.
     offset: Arc<AtomicI64>,
 }
 
@@ -19,20 +19,26 @@ impl Clock {
     /// round trip would break keyset cursors and equality checks.
     pub fn now(&self) -> OffsetDateTime {
         let now = OffsetDateTime::now_utc()
-            + time::Duration::seconds(self.offset.load(Ordering::Relaxed));
+            + time::Duration::microseconds(self.offset.load(Ordering::Relaxed));
         now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
             .unwrap_or(now)
     }
 
-    /// Moves the clock so that `now()` is `at` (tests travel to a given working day).
+    /// Moves the clock so that `now()` is `at` (tests travel to a given working day). To the
+    /// microsecond: whole seconds would land up to a second before `at`, on the wrong side of
+    /// a due moment half of the time.
     pub fn travel_to(&self, at: OffsetDateTime) {
         let offset = at - OffsetDateTime::now_utc();
-        self.offset.store(offset.whole_seconds(), Ordering::Relaxed);
+        self.offset.store(micros(offset), Ordering::Relaxed);
     }
 
     pub fn advance(&self, by: time::Duration) {
-        self.offset.fetch_add(by.whole_seconds(), Ordering::Relaxed);
+        self.offset.fetch_add(micros(by), Ordering::Relaxed);
     }
+}
+
+fn micros(d: time::Duration) -> i64 {
+    i64::try_from(d.whole_microseconds()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -45,5 +51,18 @@ mod tests {
         let before = clock.now();
         clock.advance(time::Duration::days(3));
         assert!(clock.now() - before >= time::Duration::days(3));
+    }
+
+    #[test]
+    fn travelling_lands_on_the_moment_not_a_second_before() {
+        let clock = Clock::default();
+        let at = time::macros::datetime!(2027-03-01 09:00 UTC);
+        clock.travel_to(at);
+        let now = clock.now();
+        let off = now - at;
+        assert!(
+            off > -time::Duration::milliseconds(1) && off < time::Duration::seconds(1),
+            "{now}"
+        );
     }
 }

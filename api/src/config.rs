@@ -168,6 +168,15 @@ pub struct Config {
     #[arg(long, env = "PASSERELLE_BEHIND_PROXY", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub behind_proxy: bool,
 
+    /// Milliseconds a client may take to send a request's headers before it is disconnected
+    /// (against slow-header clients holding connections open).
+    #[arg(
+        long,
+        env = "PASSERELLE_HEADER_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub header_timeout_ms: u64,
     /// `demo` only: how many referrals its year of history holds (a few thousand by default;
     /// fewer starts faster).
     #[arg(
@@ -200,6 +209,7 @@ impl Config {
             worker: true,
             deadline_tick_secs: 60,
             behind_proxy: false,
+            header_timeout_ms: 10_000,
             demo_referrals: 2000,
         }
     }

@@ -23,6 +23,10 @@ pub enum ApiError {
     Throttled {
         retry_after_secs: u64,
     },
+    /// Too much at once (password checks, a client's request rate); try again shortly.
+    Busy {
+        retry_after_secs: u64,
+    },
     Internal(Arc<anyhow::Error>),
 }
 
@@ -47,6 +51,7 @@ impl ApiError {
             Self::Domain(DomainError::Unauthenticated)
             | Self::SignInRefused
             | Self::Throttled { .. } => "UNAUTHENTICATED",
+            Self::Busy { .. } => "TOO_MANY_REQUESTS",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -66,7 +71,20 @@ impl ApiError {
                 "Trop de tentatives de connexion. Réessayez dans {} minute(s).",
                 retry_after_secs.div_ceil(60).max(1)
             ),
+            Self::Busy { retry_after_secs } => format!(
+                "Le service est très sollicité : réessayez dans {retry_after_secs} seconde(s)."
+            ),
             Self::Internal(_) => "Erreur interne.".into(),
+        }
+    }
+
+    /// Seconds after which the client may try again, for a limit (HTTP 429, `Retry-After`).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Throttled { retry_after_secs } | Self::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 
@@ -136,8 +154,8 @@ impl From<ApiError> for async_graphql::Error {
             if let Some(field) = err.field() {
                 ext.set("field", field);
             }
-            if let ApiError::Throttled { retry_after_secs } = err {
-                ext.set("retryAfter", retry_after_secs);
+            if let Some(retry_after) = err.retry_after() {
+                ext.set("retryAfter", retry_after);
             }
             if let Some(id) = &error_id {
                 ext.set("errorId", id.as_str());
@@ -149,11 +167,16 @@ impl From<ApiError> for async_graphql::Error {
 /// A unique-constraint violation means the thing already exists: a `Conflict`, whatever the
 /// backend's wording. Everything else stays internal.
 pub fn conflict_on_unique(err: sea_orm::DbErr, field: &'static str, what: &str) -> ApiError {
+    conflict_saying(err, field, format!("{what} existe déjà."))
+}
+
+/// Like [`conflict_on_unique`], with the whole message given (one that says nothing of where
+/// the value is already used).
+pub fn conflict_saying(err: sea_orm::DbErr, field: &'static str, message: String) -> ApiError {
     match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Duplicate {
-            field,
-            message: format!("{what} existe déjà."),
-        },
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            ApiError::Duplicate { field, message }
+        }
         _ => err.into(),
     }
 }
@@ -204,6 +227,12 @@ mod tests {
                 "UNAUTHENTICATED",
             ),
             (
+                ApiError::Busy {
+                    retry_after_secs: 1,
+                },
+                "TOO_MANY_REQUESTS",
+            ),
+            (
                 ApiError::internal(anyhow::anyhow!("boom")),
                 "INTERNAL_SERVER_ERROR",
             ),
@@ -234,6 +263,12 @@ mod tests {
                 "throttled",
                 ApiError::Throttled {
                     retry_after_secs: 90,
+                },
+            ),
+            (
+                "busy",
+                ApiError::Busy {
+                    retry_after_secs: 1,
                 },
             ),
             (

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod directory;
 pub mod entities;
 pub mod error;
+pub mod escalations;
 pub mod events;
 pub mod graphql;
 pub mod monitoring;

@@ -84,6 +84,8 @@ id_type!(
     ReferralId,
     /// A partner system's client identity.
     ApiClientId,
+    /// An agent's question to a partner's back office.
+    EscalationId,
 );
 
 #[cfg(test)]

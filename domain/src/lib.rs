@@ -9,9 +9,11 @@ mod code_enum;
 pub use crate::__code_enum as code_enum;
 pub use code_enum::Code;
 
+pub mod account;
 pub mod calendar;
 pub mod consent;
 pub mod error;
+pub mod escalation;
 pub mod ids;
 pub mod monitoring;
 pub mod organisation;
@@ -21,11 +23,17 @@ pub mod referral;
 pub mod roles;
 pub mod validation;
 
+pub use account::AccountEventKind;
 pub use calendar::{add_working_days, due_at, is_working_day, working_days_between};
 pub use consent::{ConsentMethod, ConsentStatus, check_consent_for_referral, consent_status};
 pub use error::{Error, Result};
+pub use escalation::{
+    EscalationAccess, EscalationAction, EscalationEventKind, EscalationFacts, EscalationRelation,
+    EscalationState, EscalationStatus,
+};
 pub use ids::{
-    ApiClientId, ConsentId, OrganisationId, PersonId, ReferralId, ServiceId, TenantId, UserId,
+    ApiClientId, ConsentId, EscalationId, OrganisationId, PersonId, ReferralId, ServiceId,
+    TenantId, UserId,
 };
 pub use organisation::OrganisationKind;
 pub use permissions::{Action, Actor, Target, authorize, may_grant, works_referrals};

@@ -17,6 +17,10 @@ mod m20261123_204500_index_referrals_by_tenant;
 mod m20261202_120000_create_user_roles;
 mod m20261202_120100_drop_users_roles;
 mod m20261202_120200_add_referral_root;
+mod m20261202_130000_create_sign_in_limits;
+mod m20261202_130100_create_sessions;
+mod m20261202_130200_create_account_events;
+mod m20261203_100000_create_escalations;
 mod m20261203_200000_create_referral_figures;
 mod m20261203_200100_add_alert_thresholds;
 
@@ -37,6 +41,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_120000_create_user_roles::Migration),
             Box::new(m20261202_120100_drop_users_roles::Migration),
             Box::new(m20261202_120200_add_referral_root::Migration),
+            Box::new(m20261202_130000_create_sign_in_limits::Migration),
+            Box::new(m20261202_130100_create_sessions::Migration),
+            Box::new(m20261202_130200_create_account_events::Migration),
+            Box::new(m20261203_100000_create_escalations::Migration),
             Box::new(m20261203_200000_create_referral_figures::Migration),
             Box::new(m20261203_200100_add_alert_thresholds::Migration),
         ]

@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 
 pub mod browser;
 pub mod fixtures;
+pub mod process;
 pub mod smtp;
 pub mod territory;
 pub use fixtures::{Account, PASSWORD, Tenant, ok};
@@ -211,6 +212,29 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
+}
+
+/// The built `passerelle` binary, for tests that run it as a process (`cargo nextest run
+/// --workspace` builds it).
+pub fn binary() -> PathBuf {
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace.join(dir)
+            }
+        })
+        .unwrap_or_else(|| workspace.join("target"));
+    let path = target.join("debug").join("passerelle");
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build -p passerelle`",
+        path.display()
+    );
+    path
 }
 
 /// The `extensions.code` of the first error, if any.

@@ -188,3 +188,75 @@ impl TestApp {
         .await
     }
 }
+
+pub const ESCALATION_FIELDS: &str =
+    "id status subject category urgency dueAt overdue createdAt answeredAt closedAt reopenableUntil
+    identityVisible availableActions
+    fromOrganisation { id } toOrganisation { id } assignee { id } referral { id }
+    person { id firstName lastName birthDate }
+    messages { at kind author { id } body }
+    history { at kind label actor { id } comment fromStatus toStatus toOrganisation { id } assignee { id } }";
+
+impl TestApp {
+    /// Opens an escalation from `agent` to `organisation` in the category of the fixture's CAF
+    /// service; `extra` adds to (or overrides) the input. Returns the whole response body.
+    pub async fn open_escalation(
+        &self,
+        agent: &Account,
+        organisation: &str,
+        extra: Value,
+    ) -> Value {
+        let mut input = json!({
+            "organisationId": organisation,
+            "subject": "Dossier RSA bloqué",
+            "body": "Le dossier est incomplet depuis deux mois : que manque-t-il ?",
+            "category": "Minima sociaux",
+        });
+        if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+            for (key, value) in extra {
+                input.insert(key.clone(), value.clone());
+            }
+        }
+        self.graphql(
+            Some(&agent.token),
+            &format!("mutation($i: CreateEscalationInput!) {{ createEscalation(input: $i) {{ {ESCALATION_FIELDS} }} }}"),
+            json!({ "i": input }),
+        )
+        .await
+    }
+
+    /// Reads an escalation as `who`; returns the whole response body.
+    pub async fn read_escalation(&self, who: &Account, id: &str) -> Value {
+        self.graphql(
+            Some(&who.token),
+            &format!("query($id: ID!) {{ escalation(id: $id) {{ {ESCALATION_FIELDS} }} }}"),
+            json!({ "id": id }),
+        )
+        .await
+    }
+
+    /// Runs one escalation mutation with its other arguments written inline, e.g.
+    /// `act_escalation(&caf, "answerEscalation", &id, r#"body: "Voici""#)`; the escalation is
+    /// at `["data"]["e"]`.
+    pub async fn act_escalation(
+        &self,
+        who: &Account,
+        mutation: &str,
+        id: &str,
+        args: &str,
+    ) -> Value {
+        let args = if args.is_empty() {
+            String::new()
+        } else {
+            format!(", {args}")
+        };
+        self.graphql(
+            Some(&who.token),
+            &format!(
+                "mutation($id: ID!) {{ e: {mutation}(id: $id{args}) {{ {ESCALATION_FIELDS} }} }}"
+            ),
+            json!({ "id": id }),
+        )
+        .await
+    }
+}

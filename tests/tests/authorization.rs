@@ -11,7 +11,10 @@
 //!   (organisations and services are public within it), without the role → FORBIDDEN;
 //! * a referral's observers (coordinators, tenant admins) read its metadata but cannot act on
 //!   it: a transition answers them NOT_FOUND, like anyone who is neither side; the wrong side
-//!   (a sender acknowledging, a receiver cancelling) is FORBIDDEN.
+//!   (a sender acknowledging, a receiver cancelling) is FORBIDDEN;
+//! * an escalation exists for its two organisations only: coordinators and tenant admins of
+//!   another organisation get NOT_FOUND like any third organisation (they get counts, never an
+//!   escalation); the wrong side (an agent answering, an expert replying) is FORBIDDEN.
 //!
 //! A new root field without a row breaks [`every_root_field_has_a_row`]: decide who may call it.
 //! A field may have several rows when its scopes differ (the territory, one organisation…).
@@ -112,6 +115,10 @@ enum Fresh {
     Referral(Stage),
     /// The CAF's notification put back to DEAD before the case.
     DeadNotification,
+    /// A session of the caller's own, signed in for the case (ending it ends nothing else).
+    Session,
+    /// A new escalation from the desk to the CAF, at this status, as `$escalation`.
+    Escalation(&'static str),
 }
 
 struct Row {
@@ -148,6 +155,8 @@ const NOT_IN_TABLE: &[&str] = &[
 const NONE: &str = "{}";
 const REFERRAL: &str = r#"{"id": "$referral"}"#;
 const SENT: Fresh = Fresh::Referral(Stage::Sent);
+const ESCALATION: &str = r#"{"id": "$escalation"}"#;
+const OPEN: Fresh = Fresh::Escalation("OPEN");
 
 #[rustfmt::skip]
 const TABLE: &[Row] = &[
@@ -179,6 +188,17 @@ const TABLE: &[Row] = &[
         "query { referralsInTerritory { nodes { id } } }", NONE),
     row("deadlineSettings",     [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK,        OK       ], Fresh::Nothing,
         "query { deadlineSettings { reminderDaysBefore } }", NONE),
+    // Escalations: only the two organisations involved; coordinators and admins of others, NOT_FOUND.
+    row("escalation",           [UNAUTHENTICATED, OK,        OK,        NOT_FOUND, OK,        NOT_FOUND, NOT_FOUND, NOT_FOUND], Fresh::Nothing,
+        "query($id: ID!) { escalation(id: $id) { id } }", ESCALATION),
+    row("escalationsReceived",  [UNAUTHENTICATED, FORBIDDEN, OK,        OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN], Fresh::Nothing,
+        "query { escalationsReceived { nodes { id } } }", NONE),
+    row("escalationsSent",      [UNAUTHENTICATED, OK,        FORBIDDEN, OK,        OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN], Fresh::Nothing,
+        "query { escalationsSent { nodes { id } } }", NONE),
+    row("escalationSettings",   [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK,        OK       ], Fresh::Nothing,
+        "query { escalationSettings { reopenDays } }", NONE),
+    row("escalationFigures",    [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK       ], Fresh::Nothing,
+        "query { escalationFigures { received } }", NONE),
     // Monitoring: the territory's report for its observers; one organisation's also for that
     // organisation's admins; another tenant's organisation is NOT_FOUND.
     row("referralDelays",       [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK       ], Fresh::Nothing,
@@ -202,6 +222,8 @@ const TABLE: &[Row] = &[
         "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
         r#"{"i": {"organisationId": "$caf_org", "email": "expert-$seq@caf.test", "name": "Nouvel expert",
                   "roles": ["BACK_OFFICE"], "password": "correct horse battery staple"}}"#),
+    row("logout",               [UNAUTHENTICATED, OK,        OK,        OK,        OK,        OK,        OK,        OK       ], Fresh::Session,
+        "mutation { logout }", NONE),
     row("setUserActive",        [UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, NOT_FOUND, OK,        NOT_FOUND, OK,        NOT_FOUND], Fresh::Nothing,
         "mutation($id: ID!) { setUserActive(id: $id, active: true) { id } }", r#"{"id": "$caf_user"}"#),
     row("createOrganisation",   [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK       ], Fresh::Nothing,
@@ -249,6 +271,31 @@ const TABLE: &[Row] = &[
         r#"mutation($id: ID!) { commentReferral(id: $id, body: "Dossier complet") { id } }"#, REFERRAL),
     row("updateDeadlineSettings", [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,      OK       ], Fresh::Nothing,
         "mutation { updateDeadlineSettings(reminderDaysBefore: 2, escalationDaysAfter: 3) { reminderDaysBefore } }", NONE),
+    row("createEscalation",     [UNAUTHENTICATED, OK,        NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND], Fresh::Nothing,
+        "mutation($i: CreateEscalationInput!) { createEscalation(input: $i) { id } }",
+        r#"{"i": {"organisationId": "$caf_org", "subject": "Dossier bloqué", "body": "Que manque-t-il ?",
+                  "category": "Minima sociaux", "personId": "$person"}}"#),
+    row("answerEscalation",     [UNAUTHENTICATED, FORBIDDEN, OK,        NOT_FOUND, OK,        NOT_FOUND, NOT_FOUND, NOT_FOUND], OPEN,
+        r#"mutation($id: ID!) { answerEscalation(id: $id, body: "L'avis d'imposition") { id } }"#, ESCALATION),
+    row("replyEscalation",      [UNAUTHENTICATED, OK,        FORBIDDEN, NOT_FOUND, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND], Fresh::Escalation("ANSWERED"),
+        r#"mutation($id: ID!) { replyEscalation(id: $id, body: "Transmis") { id } }"#, ESCALATION),
+    row("closeEscalation",      [UNAUTHENTICATED, OK,        OK,        NOT_FOUND, OK,        NOT_FOUND, NOT_FOUND, NOT_FOUND], OPEN,
+        "mutation($id: ID!) { closeEscalation(id: $id) { id } }", ESCALATION),
+    row("reopenEscalation",     [UNAUTHENTICATED, OK,        FORBIDDEN, NOT_FOUND, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND], Fresh::Escalation("CLOSED"),
+        "mutation($id: ID!) { reopenEscalation(id: $id) { id } }", ESCALATION),
+    row("takeEscalation",       [UNAUTHENTICATED, FORBIDDEN, OK,        NOT_FOUND, OK,        NOT_FOUND, NOT_FOUND, NOT_FOUND], OPEN,
+        "mutation($id: ID!) { takeEscalation(id: $id) { id } }", ESCALATION),
+    row("assignEscalation",     [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, NOT_FOUND, OK,        NOT_FOUND, NOT_FOUND, NOT_FOUND], OPEN,
+        "mutation($id: ID!, $u: ID) { assignEscalation(id: $id, userId: $u) { id } }",
+        r#"{"id": "$escalation", "u": "$caf_user"}"#),
+    row("transferEscalation",   [UNAUTHENTICATED, FORBIDDEN, OK,        NOT_FOUND, OK,        NOT_FOUND, NOT_FOUND, NOT_FOUND], OPEN,
+        r#"mutation($id: ID!, $o: ID!) { transferEscalation(id: $id, organisationId: $o, comment: "Voir la CPAM") { id } }"#,
+        r#"{"id": "$escalation", "o": "$cpam_org"}"#),
+    row("updateEscalationSettings", [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,    OK       ], Fresh::Nothing,
+        "mutation { updateEscalationSettings(reopenDays: 15) { reopenDays } }", NONE),
+    row("updateEscalationDeadlines", [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,    FORBIDDEN, OK,        NOT_FOUND], Fresh::Nothing,
+        "mutation($o: ID!) { updateEscalationDeadlines(organisationId: $o, answerDays: 2, urgentAnswerDays: 1) { id } }",
+        r#"{"o": "$caf_org"}"#),
     row("updateMonitoringSettings", [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,      OK,        OK       ], Fresh::Nothing,
         "mutation { updateMonitoringSettings(latePercentAbove: 30, acceptancePercentBelow: 25, minReferrals: 5) { latePercentAbove } }", NONE),
 ];
@@ -282,12 +329,16 @@ struct World {
     consent: String,
     referral: String,
     notification: String,
+    escalation: String,
 }
 
 /// The ids a case runs against: the shared ones, or its fresh ones.
 struct CaseIds {
     consent: String,
     referral: String,
+    /// The caller's token for this case, when it has one of its own.
+    token: Option<String>,
+    escalation: String,
 }
 
 impl World {
@@ -338,8 +389,10 @@ impl World {
             consent,
             referral: String::new(),
             notification: String::new(),
+            escalation: String::new(),
         };
         world.referral = world.fresh_referral(app, Stage::Sent).await;
+        world.escalation = world.fresh_escalation(app, "OPEN").await;
         let referral: uuid::Uuid = world.referral.parse().expect("referral id");
         world.notification = notification::Entity::find()
             .filter(notification::Column::ReferralId.eq(referral))
@@ -373,6 +426,8 @@ impl World {
             ("$cpam_org", self.a.cpam.organisation_id.clone()),
             ("$caf_service", self.a.caf_service.clone()),
             ("$cpam_service", self.a.cpam_service.clone()),
+            ("$cpam_org", self.a.cpam.organisation_id.clone()),
+            ("$escalation", case.escalation.clone()),
             ("$caf_user", self.a.caf.user_id.clone()),
             ("$person", self.person.clone()),
             ("$consent", case.consent.clone()),
@@ -391,6 +446,7 @@ impl World {
             ("tenant A's consent", self.consent.as_str()),
             ("tenant A's referral", self.referral.as_str()),
             ("tenant A's notification", self.notification.as_str()),
+            ("tenant A's escalation", self.escalation.as_str()),
         ];
         match caller {
             Caller::Outsider => private.to_vec(),
@@ -452,10 +508,34 @@ impl World {
         id
     }
 
-    async fn prepare(&self, app: &TestApp, fresh: Fresh) -> CaseIds {
+    /// A new escalation from the desk to the CAF, brought to `status`.
+    async fn fresh_escalation(&self, app: &TestApp, status: &str) -> String {
+        let body = app
+            .open_escalation(&self.a.agent, &self.a.caf.organisation_id, json!({}))
+            .await;
+        let id = ok(&body)["createEscalation"]["id"]
+            .as_str()
+            .expect("escalation id")
+            .to_owned();
+        if status != "OPEN" {
+            ok(&app
+                .act_escalation(&self.a.caf, "answerEscalation", &id, r#"body: "Voici""#)
+                .await);
+        }
+        if status == "CLOSED" {
+            ok(&app
+                .act_escalation(&self.a.agent, "closeEscalation", &id, "")
+                .await);
+        }
+        id
+    }
+
+    async fn prepare(&self, app: &TestApp, fresh: Fresh, caller: Caller) -> CaseIds {
         let mut case = CaseIds {
             consent: self.consent.clone(),
             referral: self.referral.clone(),
+            escalation: self.escalation.clone(),
+            token: None,
         };
         match fresh {
             Fresh::Nothing => {}
@@ -470,6 +550,14 @@ impl World {
                     .await;
             }
             Fresh::Referral(stage) => case.referral = self.fresh_referral(app, stage).await,
+            Fresh::Session => {
+                if let Some(account) = self.account(caller) {
+                    case.token = Some(app.login(&account.email, passerelle_tests::PASSWORD).await);
+                }
+            }
+            Fresh::Escalation(status) => {
+                case.escalation = self.fresh_escalation(app, status).await;
+            }
             Fresh::DeadNotification => {
                 let id: uuid::Uuid = self.notification.parse().expect("notification id");
                 notification::Entity::update_many()
@@ -534,9 +622,12 @@ async fn run(app: &TestApp, world: &World, rows: &[&Row]) -> (Vec<Mismatch>, usi
     for row in rows {
         for (caller, expected) in CALLERS.into_iter().zip(row.expect) {
             seq += 1;
-            let case = world.prepare(app, row.fresh).await;
+            let case = world.prepare(app, row.fresh, caller).await;
             let vars = variables(row.variables, &world.ids(&case, seq));
-            let token = world.account(caller).map(|a| a.token.as_str());
+            let token = case
+                .token
+                .as_deref()
+                .or_else(|| world.account(caller).map(|a| a.token.as_str()));
             let body = app.graphql(token, row.document, vars).await;
             let got = outcome(world, row, caller, &body);
             if got != expected.as_str() {

@@ -439,6 +439,146 @@ async fn the_back_office_works_the_inbox() {
     browser.close().await;
 }
 
+/// The escalation id of a page `/sollicitations/<id>`.
+fn escalation_id(path: &str) -> Option<&str> {
+    path.strip_prefix("/sollicitations/")
+        .filter(|rest| rest.len() == 36 && !rest.contains('/'))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_asks_an_expert_who_answers_and_the_agent_closes() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // Monday 1 March 2027, 09:00 UTC (10:00 in Paris): an urgent escalation is due on Tuesday.
+    app.state
+        .clock
+        .travel_to(time::macros::datetime!(2027-03-01 09:00 UTC));
+    let t = app.with_territory("Arras").await;
+    let browser = Browser::start(&app.url).await;
+
+    browser.open("/sollicitations/envoyees").await;
+    browser.wait_for_path("/connexion").await;
+    browser.sign_in(&t.agent.email, PASSWORD).await;
+    browser.wait_for_path("/sollicitations/envoyees").await;
+    assert_eq!(browser.text("h1").await, "Sollicitations envoyées");
+    assert!(browser.body_text().await.contains("Aucune sollicitation."));
+    browser
+        .click_button("main", "Solliciter le back-office d'un partenaire")
+        .await;
+    browser.wait_for_path("/sollicitations/nouvelle").await;
+    assert!(browser.find_all("script").await.is_empty());
+    browser
+        .find("#escalation-organisationId")
+        .await
+        .select_by_value(&t.caf.organisation_id)
+        .await
+        .expect("choose the CAF");
+    browser
+        .find("#escalation-category")
+        .await
+        .select_by_value("Minima sociaux")
+        .await
+        .expect("choose the category");
+    browser
+        .fill("#escalation-subject", "Dossier RSA bloqué depuis janvier")
+        .await;
+    let question = "Le dossier est marqué incomplet : quelle pièce manque-t-il ?";
+    browser.fill("#escalation-body", question).await;
+    browser
+        .click("label[for='escalation-urgency-urgent']")
+        .await;
+    browser
+        .click_button("#form-escalation", "Envoyer la sollicitation")
+        .await;
+    let path = browser
+        .wait_for_path_matching("the escalation's page", |p| escalation_id(p).is_some())
+        .await;
+    assert_eq!(
+        browser.text("h1").await,
+        "Dossier RSA bloqué depuis janvier"
+    );
+    assert_eq!(browser.content("#statut").await, "En attente de réponse");
+    let page = browser.body_text().await;
+    assert!(page.contains("La sollicitation a été envoyée."), "{page}");
+    assert_eq!(
+        browser.text("#echeance").await,
+        "02/03/2027 à 10h00",
+        "the agent sees when the answer is due"
+    );
+    assert!(browser.text("#messages").await.contains(question));
+    assert!(browser.find_all("#action-repondre").await.is_empty());
+
+    // The CAF's expert finds it in the queue, takes it and answers.
+    browser.click_button("header", "Se déconnecter").await;
+    browser.wait_for_path("/connexion").await;
+    browser.open("/sollicitations/recues").await;
+    browser.wait_for_path("/connexion").await;
+    browser.sign_in(&t.caf.email, PASSWORD).await;
+    browser.wait_for_path("/sollicitations/recues").await;
+    assert!(browser.text("#compteurs").await.contains("À traiter : 1"));
+    let row = browser.content("tbody tr").await;
+    assert!(
+        row.contains("France Services Arras") && row.contains("Urgent"),
+        "the queue says: {row}"
+    );
+    browser.click(&format!("a[href='{path}']")).await;
+    browser.wait_for_path(&path).await;
+    assert!(browser.text("#messages").await.contains(question));
+    browser
+        .click_button("#action-prendre-en-charge", "Prendre en charge")
+        .await;
+    browser
+        .wait_for_path(&format!("{path}?fait=prendre-en-charge"))
+        .await;
+    assert_eq!(browser.text("#suivie-par").await, t.caf.email);
+    let answer = "Il manque l'avis d'imposition 2026 : déposez-le dans l'espace CAF.";
+    browser.fill("#answer-body", answer).await;
+    browser
+        .click_button("#action-repondre", "Envoyer la réponse")
+        .await;
+    browser
+        .wait_for_path(&format!("{path}?fait=repondre"))
+        .await;
+    assert_eq!(browser.content("#statut").await, "Répondue");
+
+    // The agent reads the answer and closes.
+    browser.click_button("header", "Se déconnecter").await;
+    browser.wait_for_path("/connexion").await;
+    browser.open(&path).await;
+    browser.wait_for_path("/connexion").await;
+    browser.sign_in(&t.agent.email, PASSWORD).await;
+    browser.wait_for_path(&path).await;
+    let messages = browser.find_all("#messages > li").await;
+    assert_eq!(messages.len(), 2);
+    let last = messages[1].text().await.expect("the answer");
+    assert!(
+        last.contains(answer) && last.contains(&t.caf.email) && last.contains("CAF Arras"),
+        "{last}"
+    );
+    browser
+        .click_button("#action-cloturer", "Clôturer la sollicitation")
+        .await;
+    browser
+        .wait_for_path(&format!("{path}?fait=cloturer"))
+        .await;
+    assert_eq!(browser.content("#statut").await, "Clôturée");
+    assert_eq!(browser.find_all("#action-rouvrir").await.len(), 1);
+    let entries = timeline(&browser).await;
+    let expected = [
+        "Sollicitation envoyée",
+        "Prise en charge",
+        "Réponse du back-office",
+        "Sollicitation clôturée",
+    ];
+    assert_eq!(entries.len(), expected.len(), "{entries:?}");
+    for (entry, start) in entries.iter().zip(expected) {
+        assert!(entry.starts_with(start), "{entries:?}");
+    }
+
+    let shot = browser.screenshot("browser-escalation").await;
+    println!("screenshot: {}", shot.display());
+    browser.close().await;
+}
+
 /// The coordinator's dashboard in a real browser: the charts are there with their text
 /// alternatives and tables, a filter narrows them, and the CSV downloads with its period in
 /// its name.

@@ -6,12 +6,14 @@
 
 use std::{
     io::Write,
-    path::PathBuf,
-    process::{Child, Command, ExitStatus, Output, Stdio},
+    process::{Command, Output, Stdio},
     time::{Duration, Instant},
 };
 
-use passerelle_tests::{Backend, fresh_database};
+use passerelle_tests::{
+    Backend, fresh_database,
+    process::{Running, binary, free_port, passerelle, serve},
+};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -37,42 +39,6 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(bootstrap_then_serve_then_stop, serve_needs_a_signing_key);
-
-/// `target/debug/passerelle`, or under `CARGO_TARGET_DIR` when set.
-fn binary() -> PathBuf {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|dir| {
-            if dir.is_absolute() {
-                dir
-            } else {
-                workspace.join(dir)
-            }
-        })
-        .unwrap_or_else(|| workspace.join("target"));
-    let path = target.join("debug").join("passerelle");
-    assert!(
-        path.is_file(),
-        "{} is missing: run `cargo build -p passerelle` before these tests",
-        path.display()
-    );
-    path
-}
-
-/// The binary with a clean environment of ours: no `PASSERELLE_*` variable of the caller leaks in.
-fn passerelle(database_url: &str) -> Command {
-    let mut command = Command::new(binary());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("PASSERELLE_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env("PASSERELLE_DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn");
-    command
-}
 
 fn bootstrap(database_url: &str, email: &str, stdin: &str) -> Output {
     let mut child = passerelle(database_url)
@@ -119,63 +85,6 @@ async fn count(database_url: &str, table: &str) -> i64 {
     let n = row.try_get::<i64>("", "n").expect("count");
     db.close().await.ok();
     n
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// A child process killed (by its own handle) if the test ends without waiting for it.
-struct Running {
-    child: Child,
-    stderr: PathBuf,
-}
-
-impl Running {
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    /// The exit status if it ends within `limit`.
-    async fn wait_for_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let started = Instant::now();
-        while started.elapsed() < limit {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return Some(status);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        None
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        let _ = std::fs::remove_file(&self.stderr);
-    }
-}
-
-fn serve(mut command: Command) -> Running {
-    let stderr = std::env::temp_dir().join(format!(
-        "passerelle-cli-test-{}.log",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let file = std::fs::File::create(&stderr).expect("log file");
-    let child = command
-        .arg("serve")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(file)
-        .spawn()
-        .expect("spawn passerelle serve");
-    Running { child, stderr }
 }
 
 async fn graphql(

@@ -186,7 +186,9 @@ async fn invitation_mail_sets_the_password_once(backend: Backend) {
         mail.html.as_deref().expect("an HTML part").contains(&link),
         "the HTML part carries the same link"
     );
-    // The row says what happened, and the mail's Message-ID is the row's.
+    // The row says what happened, and the mail's Message-ID is the row's. The server has the
+    // mail a moment before the worker records it as sent.
+    all_sent(app.db(), 1, Duration::from_secs(10)).await;
     let list = app.graphql(Some(&admin.token), LIST, json!({})).await;
     let node = &ok(&list)["notifications"]["edges"][0]["node"];
     assert_eq!(node["kind"], "INVITATION");

@@ -460,9 +460,12 @@ async fn every_timeline_kind_has_its_french_label(app: TestApp) {
         let who = who.clone();
         async move { ok(&app.act(&who, mutation, &id, &args).await).clone() }
     };
-    // CREATE, ACKNOWLEDGE, ASSIGN, COMMENT, REQUEST_INFO, PROVIDE_INFO, the three deadline
-    // stages, UNASSIGNED (the assignee leaves), ACCEPT, COMPLETE.
+    // CREATE, ESCALATION_OPENED, ACKNOWLEDGE, ASSIGN, COMMENT, REQUEST_INFO, PROVIDE_INFO, the
+    // three deadline stages, UNASSIGNED (the assignee leaves), ACCEPT, COMPLETE.
     let a = send().await;
+    ok(&app
+        .open_escalation(&t.agent, &t.caf.organisation_id, json!({ "referralId": a }))
+        .await);
     step(&t.caf, "acknowledgeReferral", a.clone(), String::new()).await;
     step(
         &t.caf,

@@ -154,6 +154,16 @@ impl AuthMutation {
         })
     }
 
+    /// Ends the caller's session: its token stops working at once.
+    async fn logout(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        ctx.actor()?;
+        let app = ctx.app();
+        if let Some(token) = ctx.request().token.as_deref() {
+            app.auth.sign_out(&app.db, token, ctx.request().now).await?;
+        }
+        Ok(true)
+    }
+
     /// Deactivates or reactivates a user (tenant admin, or org admin for their organisation).
     /// A deactivated user cannot sign in, their tokens stop working at once, and their open
     /// referrals go back to their organisation's queue.

@@ -109,6 +109,14 @@ async fn accept(app: &AppState, token: &str, password_hash: String) -> ApiResult
         .col_expr(user::Column::PasswordHash, Expr::value(Some(password_hash)))
         .exec(&txn)
         .await?;
+    // A new password ends every session opened with the old one.
+    crate::auth::store::sessions_revoke_all(
+        &txn,
+        TenantId::from_uuid(found.tenant_id),
+        found.user_id,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(true)
 }

@@ -31,6 +31,9 @@ pub struct Claims {
     /// Not before (optional; tokens we issue set it to `iat`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
+    /// The sign-in session this token belongs to, checked on every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// Seconds of tolerance on `exp`, `nbf` and `iat`, for clocks of replicas that differ a little.
@@ -65,6 +68,18 @@ impl JwtKeys {
         now: OffsetDateTime,
         lifetime: std::time::Duration,
     ) -> ApiResult<(String, OffsetDateTime)> {
+        self.issue_for(subject, tenant, None, now, lifetime)
+    }
+
+    /// A token of session `session`.
+    pub fn issue_for(
+        &self,
+        subject: Uuid,
+        tenant: Uuid,
+        session: Option<Uuid>,
+        now: OffsetDateTime,
+        lifetime: std::time::Duration,
+    ) -> ApiResult<(String, OffsetDateTime)> {
         let expires = now + lifetime;
         let claims = Claims {
             sub: subject,
@@ -74,6 +89,7 @@ impl JwtKeys {
             iat: now.unix_timestamp(),
             exp: expires.unix_timestamp(),
             nbf: Some(now.unix_timestamp()),
+            sid: session,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)?;

@@ -1,14 +1,20 @@
 //! The accounts application service: who the caller is, the members of an organisation, and
 //! creating, deactivating and reactivating accounts.
 
-use domain::{Action, Email, Name, OrganisationId, Password, Roles, Target, UserId};
+use domain::{
+    AccountEventKind, Action, Email, Name, OrganisationId, Password, Role, Roles, Target, TenantId,
+    UserId,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
     auth::{invitations, password, store},
     directory,
-    entities::user,
+    entities::{account_event, user},
     error::{ApiError, ApiResult},
-    events::{self, Happened, What},
+    escalations,
+    events::{self, Happened, Hooks, What},
+    notifications::{MailKind, NewMail, mails},
     referrals,
     service::Ctx,
     store::{Page, PageRequest, not_found},
@@ -109,6 +115,11 @@ pub async fn create_user(ctx: &Ctx<'_>, form: UserForm) -> ApiResult<Account> {
     if invited {
         mails.push(invitations::invite(tx.conn(), tx.hooks(), &user, ctx.now).await?);
     }
+    // An account made in an organisation by someone of another one (a tenant admin): its
+    // admins are told, and the organisation's history keeps it.
+    if form.organisation != ctx.actor.organisation_id {
+        mails.extend(account_created_elsewhere(tx.conn(), tx.hooks(), &user, &roles).await?);
+    }
     events::record(
         &mut tx,
         Happened {
@@ -117,6 +128,8 @@ pub async fn create_user(ctx: &Ctx<'_>, form: UserForm) -> ApiResult<Account> {
             by: ctx.actor.into(),
             what: What::Account {
                 user: UserId::from_uuid(user.id),
+                organisation: form.organisation,
+                kind: AccountEventKind::Created,
             },
             mails,
         },
@@ -127,8 +140,8 @@ pub async fn create_user(ctx: &Ctx<'_>, form: UserForm) -> ApiResult<Account> {
 }
 
 /// Deactivates (or reactivates) an account: a deactivated user can no longer sign in, their
-/// tokens stop working at the next request, and their open referrals go back to their
-/// organisation's queue. Nobody may change an account holding a role they could not grant,
+/// tokens stop working at the next request, and their open referrals and escalations go back
+/// to their organisation's queue. Nobody may change an account holding a role they could not grant,
 /// nor deactivate their own.
 pub async fn set_user_active(ctx: &Ctx<'_>, id: UserId, active: bool) -> ApiResult<Account> {
     let user = store::user_by_id(ctx.db, ctx.actor.tenant_id, id)
@@ -152,7 +165,16 @@ pub async fn set_user_active(ctx: &Ctx<'_>, id: UserId, active: bool) -> ApiResu
     let mut tx = ctx.begin_write().await?;
     store::user_set_active(tx.conn(), ctx.actor.tenant_id, id, active).await?;
     if !active {
+        store::sessions_revoke_all(tx.conn(), ctx.actor.tenant_id, user.id, ctx.now).await?;
         referrals::service::return_to_queue(
+            &mut tx,
+            ctx.actor.into(),
+            ctx.actor.tenant_id,
+            id,
+            ctx.now,
+        )
+        .await?;
+        escalations::service::return_to_queue(
             &mut tx,
             ctx.actor.into(),
             ctx.actor.tenant_id,
@@ -167,7 +189,15 @@ pub async fn set_user_active(ctx: &Ctx<'_>, id: UserId, active: bool) -> ApiResu
             tenant_id: ctx.actor.tenant_id,
             at: ctx.now,
             by: ctx.actor.into(),
-            what: What::Account { user: id },
+            what: What::Account {
+                user: id,
+                organisation: OrganisationId::from_uuid(user.organisation_id),
+                kind: if active {
+                    AccountEventKind::Reactivated
+                } else {
+                    AccountEventKind::Deactivated
+                },
+            },
             mails: Vec::new(),
         },
     )
@@ -177,4 +207,83 @@ pub async fn set_user_active(ctx: &Ctx<'_>, id: UserId, active: bool) -> ApiResu
         .await?
         .ok_or_else(not_found)?;
     Ok(Account { user, roles })
+}
+
+/// The mail to an organisation's admins when an account is made in it from elsewhere.
+async fn account_created_elsewhere(
+    conn: &impl ConnectionTrait,
+    hooks: &Hooks,
+    user: &user::Model,
+    roles: &Roles,
+) -> ApiResult<Vec<NewMail>> {
+    let admins = crate::referrals::deadlines::holders_of(
+        conn,
+        user.tenant_id,
+        Role::OrgAdmin,
+        Some(user.organisation_id),
+    )
+    .await?;
+    let recipients: Vec<String> = admins
+        .into_iter()
+        .filter(|a| a.id != user.id)
+        .map(|a| a.email)
+        .collect();
+    if recipients.is_empty() {
+        return Ok(Vec::new());
+    }
+    let labels: Vec<&str> = roles.iter().map(|r| r.label_fr()).collect();
+    let rendered = mails::account_created(
+        hooks,
+        &user.email,
+        &labels.join(", "),
+        &format!("{}/admin", hooks.public_url),
+    )?;
+    Ok(vec![NewMail {
+        tenant_id: TenantId::from_uuid(user.tenant_id),
+        organisation_id: Some(OrganisationId::from_uuid(user.organisation_id)),
+        kind: MailKind::AccountCreated,
+        recipients,
+        rendered,
+        referral_id: None,
+        dedup_key: None,
+        in_app: false,
+    }])
+}
+
+/// A line of an organisation's account history.
+#[derive(Debug, Clone)]
+pub struct AccountEvent {
+    pub at: time::OffsetDateTime,
+    pub kind: AccountEventKind,
+    pub user: uuid::Uuid,
+    pub actor: Option<uuid::Uuid>,
+    pub actor_organisation: Option<uuid::Uuid>,
+}
+
+/// The latest lines of an organisation's account history (those who may list its members).
+pub async fn account_history(
+    ctx: &Ctx<'_>,
+    organisation: OrganisationId,
+    limit: u64,
+) -> ApiResult<Vec<AccountEvent>> {
+    ctx.authorize(
+        Action::ListUsers,
+        &Target::organisation(ctx.actor.tenant_id, organisation),
+    )?;
+    Ok(account_event::Entity::find()
+        .filter(account_event::Column::TenantId.eq(ctx.actor.tenant_id.as_uuid()))
+        .filter(account_event::Column::OrganisationId.eq(organisation.as_uuid()))
+        .order_by_desc(account_event::Column::At)
+        .limit(limit)
+        .all(ctx.db)
+        .await?
+        .into_iter()
+        .map(|e| AccountEvent {
+            at: e.at,
+            kind: e.kind.0,
+            user: e.user_id,
+            actor: e.actor_id,
+            actor_organisation: e.actor_organisation_id,
+        })
+        .collect())
 }

@@ -18,6 +18,8 @@ pub struct Authenticator {
     pub jwt: JwtKeys,
     pub throttle: LoginThrottle,
     pub token_lifetime: std::time::Duration,
+    /// Keys the forms' CSRF tokens (derived from the signing secret).
+    pub csrf_key: Vec<u8>,
 }
 
 pub struct SignedIn {
@@ -35,25 +37,29 @@ impl Authenticator {
         password: String,
         client_ip: IpAddr,
     ) -> ApiResult<SignedIn> {
-        self.throttle
-            .check(email, client_ip, now)
-            .map_err(|t| ApiError::Throttled {
-                retry_after_secs: t.retry_after.as_secs(),
-            })?;
+        // Counted before the password is checked: concurrent attempts cannot outrun the limit.
+        let attempt = self.throttle.reserve(db, email, client_ip, now).await?;
         let user = store::user_for_sign_in(db, email)
             .await?
             .filter(|u| u.active);
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-        let ok = password::verify(password, stored).await?;
+        // A password longer than any we accept is not worth hashing.
+        let ok = password.chars().count() <= domain::Password::MAX_CHARS
+            && password::verify(password, stored).await?;
         let Some(user) = user.filter(|_| ok) else {
-            self.throttle.record_failure(email, client_ip, now);
             tracing::info!("sign-in refused");
             return Err(ApiError::SignInRefused);
         };
-        self.throttle.record_success(email, client_ip, now);
-        let (token, expires_at) =
-            self.jwt
-                .issue(user.id, user.tenant_id, now, self.token_lifetime)?;
+        self.throttle.succeeded(db, attempt, now).await?;
+        let expires = now + self.token_lifetime;
+        let session = store::session_open(db, &user, now, expires).await?;
+        let (token, expires_at) = self.jwt.issue_for(
+            user.id,
+            user.tenant_id,
+            Some(session),
+            now,
+            self.token_lifetime,
+        )?;
         Ok(SignedIn {
             token,
             expires_at,
@@ -71,10 +77,31 @@ impl Authenticator {
     ) -> ApiResult<Actor> {
         let claims = self.jwt.verify(token, now)?;
         let tenant = TenantId::from_uuid(claims.tid);
+        let unauthenticated = || ApiError::Domain(domain::Error::Unauthenticated);
+        // A user's token stands while its session does (signed out, deactivated… it ends).
+        let session = claims.sid.ok_or_else(unauthenticated)?;
+        if !store::session_live(db, tenant, session, claims.sub, now).await? {
+            return Err(unauthenticated());
+        }
         let user = store::user_by_id(db, tenant, UserId::from_uuid(claims.sub))
             .await?
             .filter(|user| user.active)
             .ok_or(ApiError::Domain(domain::Error::Unauthenticated))?;
         store::actor_of(db, &user).await
+    }
+
+    /// Ends the session a token belongs to; a token that does not verify ends nothing.
+    pub async fn sign_out(
+        &self,
+        db: &DatabaseConnection,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> ApiResult<()> {
+        if let Ok(claims) = self.jwt.verify(token, now)
+            && let Some(session) = claims.sid
+        {
+            store::session_revoke(db, TenantId::from_uuid(claims.tid), session, now).await?;
+        }
+        Ok(())
     }
 }

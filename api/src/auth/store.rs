@@ -9,8 +9,8 @@ use sea_orm::{
 };
 
 use crate::{
-    entities::{sign_in_email, user, user_role},
-    error::{ApiResult, conflict_on_unique},
+    entities::{session, sign_in_email, user, user_role},
+    error::{ApiResult, conflict_saying},
     store::{Coded, Cursor, Key, Page, PageRequest, keyset},
 };
 
@@ -134,7 +134,15 @@ pub async fn user_insert_in(
     })
     .exec(txn)
     .await
-    .map_err(|err| conflict_on_unique(err, "email", "Un compte avec cette adresse e-mail"))?;
+    // Sign-in emails are unique across territories: the same answer whether the address is
+    // used here or in another territory, which says nothing of the other.
+    .map_err(|err| {
+        conflict_saying(
+            err,
+            "email",
+            "Cette adresse e-mail ne peut pas être utilisée pour un nouveau compte.".into(),
+        )
+    })?;
     user::Entity::insert(user::ActiveModel::from(model.clone()))
         .exec(txn)
         .await?;
@@ -197,6 +205,75 @@ pub async fn user_set_active(
         .col_expr(user::Column::Active, Expr::value(active))
         .filter(user::Column::TenantId.eq(tenant.as_uuid()))
         .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A new sign-in session of `user`, valid until `expires_at`.
+pub async fn session_open(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    now: time::OffsetDateTime,
+    expires_at: time::OffsetDateTime,
+) -> ApiResult<uuid::Uuid> {
+    let id = uuid::Uuid::now_v7();
+    session::Entity::insert(session::ActiveModel {
+        tenant_id: Set(user.tenant_id),
+        id: Set(id),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+    })
+    .exec(db)
+    .await?;
+    Ok(id)
+}
+
+/// Whether session `id` of `user` still stands at `now`.
+pub async fn session_live(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: uuid::Uuid,
+    user: uuid::Uuid,
+    now: time::OffsetDateTime,
+) -> ApiResult<bool> {
+    Ok(session::Entity::find_by_id((tenant.as_uuid(), id))
+        .one(db)
+        .await?
+        .is_some_and(|s| s.user_id == user && s.revoked_at.is_none() && s.expires_at > now))
+}
+
+/// Ends one session (signing out).
+pub async fn session_revoke(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: uuid::Uuid,
+    now: time::OffsetDateTime,
+) -> ApiResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(session::Column::TenantId.eq(tenant.as_uuid()))
+        .filter(session::Column::Id.eq(id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user (deactivation, a new password, changed roles).
+pub async fn sessions_revoke_all(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: uuid::Uuid,
+    now: time::OffsetDateTime,
+) -> ApiResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(session::Column::TenantId.eq(tenant.as_uuid()))
+        .filter(session::Column::UserId.eq(user))
+        .filter(session::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
     Ok(())

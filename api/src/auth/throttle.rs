@@ -1,62 +1,54 @@
-//! Limits failed sign-ins per account and per client address, counted per `login` call (so a
-//! GraphQL document with many aliased `login` fields is counted field by field).
+//! Limits sign-in attempts per account and per client address, in the database: replicas that
+//! share PostgreSQL share the limits, and an attempt is counted *before* its password is
+//! checked, with one atomic increment — so a burst of concurrent attempts cannot all slip
+//! under the limit (150 concurrent failures were all checked when the check and the count
+//! were two steps).
 //!
 //! OWASP ASVS 2.2.1 asks for at most 100 failures an hour on one account *without* letting an
 //! attacker lock the real user out. The account limit therefore applies only to addresses that
 //! have not signed in to that account successfully before: the user's usual address keeps
-//! working while an attacker elsewhere is stopped. Every address also has its own limit, across
-//! all accounts, against password spraying.
+//! working while an attacker elsewhere is stopped. Every address also has its own limit on
+//! failures, across all accounts, against password spraying, and one on successful sign-ins,
+//! against an attacker minting tokens.
 //!
-//! The state is in memory, per process: with several replicas each enforces its own limits,
-//! which still bounds an attacker to `replicas × limit`. A shared store is the upgrade path.
-//!
-//! Windows are measured on the application clock (`now` is passed in), like every other expiry.
+//! Counts live in ten-minute buckets; a window is the last six. Times come from the application
+//! clock, like every other expiry.
 
-use std::{
-    collections::{HashMap, VecDeque},
-    net::IpAddr,
-    sync::Mutex,
-    time::Duration,
+use std::{net::IpAddr, time::Duration};
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr, ExprTrait,
+    sea_query::{Alias, Expr, OnConflict, Query},
 };
-
 use time::OffsetDateTime;
 
-/// How long ago `then` was, never negative (a clock moved backwards counts as "just now").
-fn since(now: OffsetDateTime, then: OffsetDateTime) -> Duration {
-    (now - then).try_into().unwrap_or(Duration::ZERO)
-}
+use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    pub window: Duration,
-    pub per_account: usize,
-    pub per_address: usize,
+    /// Failures an hour for one account, from addresses it is not trusted from.
+    pub per_account: i64,
+    /// Failures an hour from one address, across all accounts.
+    pub per_address: i64,
+    /// Successful sign-ins an hour from one address.
+    pub successes_per_address: i64,
     /// How long a successful sign-in makes an (account, address) pair trusted.
-    pub trust_for: Duration,
+    pub trust_for: time::Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            window: Duration::from_secs(3600),
             per_account: 20,
             per_address: 50,
-            trust_for: Duration::from_secs(30 * 24 * 3600),
+            successes_per_address: 300,
+            trust_for: time::Duration::days(30),
         }
     }
 }
 
-#[derive(Default)]
-struct State {
-    by_account: HashMap<String, VecDeque<OffsetDateTime>>,
-    by_address: HashMap<IpAddr, VecDeque<OffsetDateTime>>,
-    trusted: HashMap<(String, IpAddr), OffsetDateTime>,
-}
-
-pub struct LoginThrottle {
-    limits: Limits,
-    state: Mutex<State>,
-}
+const BUCKET: time::Duration = time::Duration::minutes(10);
+const WINDOW: time::Duration = time::Duration::hours(1);
 
 /// Refused: try again after this long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,160 +56,226 @@ pub struct Throttled {
     pub retry_after: Duration,
 }
 
+/// An attempt counted as a failure until it is known to have succeeded.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    bucket: OffsetDateTime,
+    keys: Vec<String>,
+    account: String,
+    address: String,
+}
+
+pub struct LoginThrottle {
+    limits: Limits,
+}
+
+fn bucket_of(now: OffsetDateTime) -> OffsetDateTime {
+    let seconds = now.unix_timestamp();
+    let start = seconds - seconds.rem_euclid(BUCKET.whole_seconds());
+    OffsetDateTime::from_unix_timestamp(start).unwrap_or(now)
+}
+
+fn table() -> Alias {
+    Alias::new("sign_in_counters")
+}
+
 impl LoginThrottle {
     pub fn new(limits: Limits) -> Self {
-        Self {
-            limits,
-            state: Mutex::new(State::default()),
-        }
+        Self { limits }
     }
 
-    /// Whether this attempt may be checked at all. Call before verifying the password.
-    pub fn check(
+    /// Counts the attempt, and refuses it if a limit is reached — before any password is
+    /// checked. A refused attempt counts too: hammering keeps the door shut.
+    pub async fn reserve(
         &self,
+        db: &DatabaseConnection,
         account: &str,
         address: IpAddr,
         now: OffsetDateTime,
-    ) -> Result<(), Throttled> {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        let window = self.limits.window;
-        if let Some(wait) = over_limit(
-            state.by_address.get_mut(&address),
-            self.limits.per_address,
-            window,
-            now,
-        ) {
-            return Err(Throttled { retry_after: wait });
+    ) -> ApiResult<Attempt> {
+        let bucket = bucket_of(now);
+        let address = address.to_string();
+        let txn = crate::db::begin_write(db).await?;
+        let window_start = bucket - WINDOW + BUCKET;
+        let successes = total(&txn, &format!("success:{address}"), window_start).await?;
+        if successes >= self.limits.successes_per_address {
+            return Err(throttled(now, bucket));
         }
-        let trusted = state
-            .trusted
-            .get(&(account.to_owned(), address))
-            .is_some_and(|at| since(now, *at) < self.limits.trust_for);
-        if !trusted
-            && let Some(wait) = over_limit(
-                state.by_account.get_mut(account),
-                self.limits.per_account,
-                window,
-                now,
-            )
+        let address_key = format!("address:{address}");
+        if increment(&txn, &address_key, bucket, 1).await?
+            + total_before(&txn, &address_key, window_start, bucket).await?
+            > self.limits.per_address
         {
-            return Err(Throttled { retry_after: wait });
+            txn.commit().await?;
+            return Err(throttled(now, bucket));
         }
-        Ok(())
-    }
-
-    pub fn record_failure(&self, account: &str, address: IpAddr, now: OffsetDateTime) {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        state
-            .by_account
-            .entry(account.to_owned())
-            .or_default()
-            .push_back(now);
-        state.by_address.entry(address).or_default().push_back(now);
-        if state.by_account.len() + state.by_address.len() > 100_000 {
-            self.forget_old(&mut state, now);
+        let mut keys = vec![address_key];
+        if !self.trusted(&txn, account, &address, now).await? {
+            let account_key = format!("account:{account}");
+            let count = increment(&txn, &account_key, bucket, 1).await?
+                + total_before(&txn, &account_key, window_start, bucket).await?;
+            keys.push(account_key);
+            if count > self.limits.per_account {
+                txn.commit().await?;
+                return Err(throttled(now, bucket));
+            }
         }
-    }
-
-    pub fn record_success(&self, account: &str, address: IpAddr, now: OffsetDateTime) {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        state.trusted.insert((account.to_owned(), address), now);
-    }
-
-    fn forget_old(&self, state: &mut State, now: OffsetDateTime) {
-        let window = self.limits.window;
-        let recent = |q: &mut VecDeque<OffsetDateTime>| {
-            q.retain(|t| since(now, *t) < window);
-            !q.is_empty()
-        };
-        state.by_account.retain(|_, q| recent(q));
-        state.by_address.retain(|_, q| recent(q));
-        let trust_for = self.limits.trust_for;
-        state.trusted.retain(|_, at| since(now, *at) < trust_for);
-    }
-}
-
-/// Drops failures older than the window; if `limit` remain, how long until the oldest expires.
-fn over_limit(
-    failures: Option<&mut VecDeque<OffsetDateTime>>,
-    limit: usize,
-    window: Duration,
-    now: OffsetDateTime,
-) -> Option<Duration> {
-    let failures = failures?;
-    while failures.front().is_some_and(|t| since(now, *t) >= window) {
-        failures.pop_front();
-    }
-    (failures.len() >= limit).then(|| window.saturating_sub(since(now, failures[0])))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ATTACKER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(203, 0, 113, 9));
-    const USER_HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 4));
-
-    fn throttle() -> LoginThrottle {
-        LoginThrottle::new(Limits {
-            per_account: 5,
-            per_address: 8,
-            ..Limits::default()
+        txn.commit().await?;
+        Ok(Attempt {
+            bucket,
+            keys,
+            account: account.to_owned(),
+            address,
         })
     }
 
-    #[test]
-    fn an_account_under_attack_is_closed_to_new_addresses_only() {
-        let t = throttle();
-        let now = time::macros::datetime!(2026-12-02 10:00 UTC);
-        t.record_success("alice@x.fr", USER_HOME, now);
-        for _ in 0..5 {
-            t.check("alice@x.fr", ATTACKER, now).unwrap();
-            t.record_failure("alice@x.fr", ATTACKER, now);
+    /// The attempt succeeded: it no longer counts as a failure, counts as a success of its
+    /// address, and the (account, address) pair becomes trusted.
+    pub async fn succeeded(
+        &self,
+        db: &DatabaseConnection,
+        attempt: Attempt,
+        now: OffsetDateTime,
+    ) -> ApiResult<()> {
+        let txn = crate::db::begin_write(db).await?;
+        for key in &attempt.keys {
+            increment(&txn, key, attempt.bucket, -1).await?;
         }
-        assert!(t.check("alice@x.fr", ATTACKER, now).is_err());
-        // A third address has never signed in: refused too.
-        assert!(
-            t.check("alice@x.fr", IpAddr::from([192, 0, 2, 1]), now)
-                .is_err()
-        );
-        // Alice's own address still gets through.
-        assert!(t.check("alice@x.fr", USER_HOME, now).is_ok());
+        increment(
+            &txn,
+            &format!("success:{}", attempt.address),
+            bucket_of(now),
+            1,
+        )
+        .await?;
+        let trust = Query::insert()
+            .into_table(Alias::new("sign_in_trust"))
+            .columns([
+                Alias::new("email"),
+                Alias::new("address"),
+                Alias::new("since"),
+            ])
+            .values_panic([attempt.account.into(), attempt.address.into(), now.into()])
+            .on_conflict(
+                OnConflict::columns([Alias::new("email"), Alias::new("address")])
+                    .update_column(Alias::new("since"))
+                    .to_owned(),
+            )
+            .to_owned();
+        txn.execute(&trust).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
-    #[test]
-    fn an_address_spraying_many_accounts_is_stopped() {
-        let t = throttle();
-        let now = time::macros::datetime!(2026-12-02 10:00 UTC);
-        for i in 0..8 {
-            let account = format!("user{i}@x.fr");
-            t.check(&account, ATTACKER, now).unwrap();
-            t.record_failure(&account, ATTACKER, now);
-        }
-        let refused = t.check("fresh@x.fr", ATTACKER, now).unwrap_err();
-        assert!(refused.retry_after <= Duration::from_secs(3600));
+    async fn trusted(
+        &self,
+        conn: &impl ConnectionTrait,
+        account: &str,
+        address: &str,
+        now: OffsetDateTime,
+    ) -> ApiResult<bool> {
+        let query = Query::select()
+            .expr(Expr::val(1))
+            .from(Alias::new("sign_in_trust"))
+            .and_where(Expr::col(Alias::new("email")).eq(account))
+            .and_where(Expr::col(Alias::new("address")).eq(address))
+            .and_where(Expr::col(Alias::new("since")).gt(now - self.limits.trust_for))
+            .to_owned();
+        Ok(conn.query_one(&query).await?.is_some())
     }
 
-    #[test]
-    fn failures_expire_with_the_window() {
-        let t = throttle();
-        let start = time::macros::datetime!(2026-12-02 10:00 UTC);
-        for _ in 0..5 {
-            t.record_failure("bob@x.fr", ATTACKER, start);
-        }
-        assert!(t.check("bob@x.fr", ATTACKER, start).is_err());
-        assert!(
-            t.check("bob@x.fr", ATTACKER, start + Duration::from_secs(3601))
-                .is_ok()
-        );
+    /// Drops the buckets and trusts that no window looks at any more.
+    pub async fn forget_old(&self, db: &DatabaseConnection, now: OffsetDateTime) -> ApiResult<()> {
+        let counters = Query::delete()
+            .from_table(table())
+            .and_where(Expr::col(Alias::new("window_start")).lt(now - WINDOW - BUCKET))
+            .to_owned();
+        db.execute(&counters).await?;
+        let trust = Query::delete()
+            .from_table(Alias::new("sign_in_trust"))
+            .and_where(Expr::col(Alias::new("since")).lt(now - self.limits.trust_for))
+            .to_owned();
+        db.execute(&trust).await?;
+        Ok(())
     }
+}
+
+fn throttled(now: OffsetDateTime, bucket: OffsetDateTime) -> ApiError {
+    // The oldest bucket of the window leaves it at the end of the current bucket at the
+    // latest; a waiting client tries again then, and gets an answer either way.
+    let wait = Ord::max(bucket + BUCKET - now, time::Duration::seconds(1));
+    ApiError::Throttled {
+        retry_after_secs: Ord::max(wait.whole_seconds(), 1) as u64,
+    }
+}
+
+/// Adds `by` to the key's bucket in one atomic upsert; returns the bucket's new count.
+async fn increment(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    bucket: OffsetDateTime,
+    by: i64,
+) -> ApiResult<i64> {
+    let count = Alias::new("count");
+    let upsert = Query::insert()
+        .into_table(table())
+        .columns([Alias::new("key"), Alias::new("window_start"), count.clone()])
+        .values_panic([key.into(), bucket.into(), Ord::max(by, 0).into()])
+        .on_conflict(
+            OnConflict::columns([Alias::new("key"), Alias::new("window_start")])
+                .value(count.clone(), Expr::col((table(), count.clone())).add(by))
+                .to_owned(),
+        )
+        .returning_col(count)
+        .to_owned();
+    let row = conn
+        .query_one(&upsert)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotInserted)?;
+    Ok(row.try_get_by_index::<i32>(0).map(i64::from)?)
+}
+
+/// The key's attempts in the window before `bucket`.
+async fn total_before(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    since: OffsetDateTime,
+    bucket: OffsetDateTime,
+) -> ApiResult<i64> {
+    let query = Query::select()
+        .expr(Expr::col(Alias::new("count")).sum())
+        .from(table())
+        .and_where(Expr::col(Alias::new("key")).eq(key))
+        .and_where(Expr::col(Alias::new("window_start")).gte(since))
+        .and_where(Expr::col(Alias::new("window_start")).lt(bucket))
+        .to_owned();
+    sum_of(conn, &query).await
+}
+
+/// The key's attempts in the whole window.
+async fn total(conn: &impl ConnectionTrait, key: &str, since: OffsetDateTime) -> ApiResult<i64> {
+    let query = Query::select()
+        .expr(Expr::col(Alias::new("count")).sum())
+        .from(table())
+        .and_where(Expr::col(Alias::new("key")).eq(key))
+        .and_where(Expr::col(Alias::new("window_start")).gte(since))
+        .to_owned();
+    sum_of(conn, &query).await
+}
+
+async fn sum_of(
+    conn: &impl ConnectionTrait,
+    query: &sea_orm::sea_query::SelectStatement,
+) -> ApiResult<i64> {
+    let Some(row) = conn.query_one(query).await? else {
+        return Ok(0);
+    };
+    // SUM is NULL over no row; PostgreSQL sums an integer column as a bigint.
+    Ok(row
+        .try_get_by_index::<Option<i64>>(0)
+        .or_else(|_| {
+            row.try_get_by_index::<Option<i32>>(0)
+                .map(|n| n.map(i64::from))
+        })?
+        .unwrap_or(0))
 }

@@ -90,6 +90,9 @@ async fn checked_recipients(
     const FIELD: &str = "recipientOrganisationIds";
     ids.sort();
     ids.dedup();
+    if ids.len() > 200 {
+        return Err(ApiError::invalid(FIELD, "200 organisations au plus"));
+    }
     if ids.is_empty() {
         return Err(ApiError::invalid(
             FIELD,

@@ -1,5 +1,6 @@
-//! A few referrals in the demo territory, made through the same services as the API, so the
-//! inboxes, the timelines and the local mailbox have something to show on first start.
+//! A few referrals and an escalation in the demo territory, made through the same services as
+//! the API, so the inboxes, the timelines and the local mailbox have something to show on first
+//! start.
 
 use domain::{Actor, OrganisationId, ServiceId, Urgency};
 
@@ -9,6 +10,7 @@ use crate::{
     consents::service::{self as consents, ConsentForm},
     directory::service as directory,
     error::{ApiError, ApiResult},
+    escalations::service::{self as escalations, Change as EscalationChange, NewEscalation},
     people::service::{self as people, PersonForm},
     referrals::service::{self as referrals, Change, NewReferral},
     service::Ctx,
@@ -91,13 +93,38 @@ pub async fn play(app: &AppState) -> ApiResult<()> {
         motive: motive.to_owned(),
         urgency,
     };
-    referrals::create(
+    let to_caf = referrals::create(
         &as_agent,
         refer(
             rsa,
             "Séparation récente, plus de ressources depuis deux mois.",
             Urgency::Urgent,
         ),
+    )
+    .await?;
+    // The agent asks the CAF's back office about it, and an expert answers.
+    let category = directory::service(&as_agent, rsa).await?.category;
+    let asked = escalations::create(
+        &as_agent,
+        NewEscalation {
+            organisation: caf_org,
+            subject: "Pièces à fournir pour le RSA".into(),
+            body: "Quelles pièces la personne doit-elle apporter pour sa demande de RSA ?".into(),
+            category,
+            referral: Some(to_caf.id),
+            person: Some(person),
+            urgency: Urgency::Standard,
+        },
+    )
+    .await?;
+    let as_caf = ctx(app, &caf);
+    escalations::change(&as_caf, asked.id, EscalationChange::Take).await?;
+    escalations::change(
+        &as_caf,
+        asked.id,
+        EscalationChange::Answer {
+            body: "Une pièce d'identité, un RIB et le jugement de séparation s'il existe.".into(),
+        },
     )
     .await?;
     let to_cpam = referrals::create(
@@ -119,7 +146,6 @@ pub async fn play(app: &AppState) -> ApiResult<()> {
         ),
     )
     .await?;
-    let as_caf = ctx(app, &caf);
     let id = apl_referral.id;
     referrals::change(&as_caf, id, None, Change::Acknowledge).await?;
     referrals::change(&as_caf, id, None, Change::Accept).await?;

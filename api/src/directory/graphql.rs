@@ -49,6 +49,14 @@ impl Organisation {
     async fn back_office_email(&self) -> Option<&str> {
         self.0.back_office_email.as_deref()
     }
+    /// Working days this organisation takes to answer an escalation.
+    async fn escalation_answer_days(&self) -> i32 {
+        crate::escalations::service::answer_days_of(&self.0).standard as i32
+    }
+    /// Working days this organisation takes to answer an urgent escalation.
+    async fn escalation_urgent_answer_days(&self) -> i32 {
+        crate::escalations::service::answer_days_of(&self.0).urgent as i32
+    }
     async fn services(&self, ctx: &Context<'_>) -> ApiResult<Vec<Service>> {
         Ok(services_of(ctx, OrganisationId::from_uuid(self.0.id))
             .await?

@@ -145,6 +145,8 @@ pub async fn organisation_insert(
         kind: Coded(new.kind),
         back_office_email: new.back_office_email.map(|e| e.as_str().to_owned()),
         created_at: now,
+        escalation_answer_days: domain::escalation::DEFAULT_ANSWER_DAYS as i32,
+        escalation_urgent_answer_days: domain::escalation::DEFAULT_URGENT_ANSWER_DAYS as i32,
     };
     organisation::Entity::insert(organisation::ActiveModel::from(model.clone()))
         .exec(db)

@@ -14,6 +14,10 @@ pub struct Model {
     pub kind: Coded<OrganisationKind>,
     pub back_office_email: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// Working days this organisation takes to answer an escalation.
+    pub escalation_answer_days: i32,
+    /// The same, for an urgent one.
+    pub escalation_urgent_answer_days: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,8 @@ pub struct Model {
     pub reminder_days_before: i32,
     /// Working days after the due date when the referral is escalated.
     pub escalation_days_after: i32,
+    /// Calendar days after closing during which an agent may reopen an escalation.
+    pub escalation_reopen_days: i32,
     /// Monitoring flags an organisation answering late more often than this (percent)…
     pub alert_late_percent: i32,
     /// … or accepting less often than this (percent)…

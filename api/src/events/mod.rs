@@ -7,14 +7,15 @@
 use std::sync::Arc;
 
 use domain::{
-    Actor, OrganisationId, ReferralEventKind, ReferralId, ReferralStatus, TenantId, UserId,
+    AccountEventKind, Actor, EscalationEventKind, EscalationId, EscalationStatus, OrganisationId,
+    ReferralEventKind, ReferralId, ReferralStatus, TenantId, UserId,
 };
 use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 use crate::{
-    entities::referral_event,
+    entities::{account_event, escalation_event, referral_event},
     error::ApiResult,
     notifications::{self, NewMail},
     store::Coded,
@@ -34,6 +35,11 @@ impl Hooks {
     /// The page of a referral, as mails link to it.
     pub fn referral_link(&self, id: uuid::Uuid) -> String {
         format!("{}/orientations/{id}", self.public_url)
+    }
+
+    /// The page of an escalation, as mails link to it.
+    pub fn escalation_link(&self, id: uuid::Uuid) -> String {
+        format!("{}/sollicitations/{id}", self.public_url)
     }
 }
 
@@ -113,8 +119,25 @@ pub enum What {
         from: Option<ReferralStatus>,
         to: ReferralStatus,
     },
-    /// Something about an account (created, deactivated…): mails only, for now.
-    Account { user: UserId },
+    /// A line of an escalation's history: a message, a change, a deadline stage.
+    Escalation {
+        escalation: EscalationId,
+        kind: EscalationEventKind,
+        /// The message, or a transfer's comment.
+        body: Option<String>,
+        from: Option<EscalationStatus>,
+        to: EscalationStatus,
+        /// A transfer: from which organisation to which.
+        transfer: Option<(OrganisationId, OrganisationId)>,
+        /// A taking or an assignment: to whom.
+        assignee: Option<UserId>,
+    },
+    /// Something about an account, kept in its organisation's account history.
+    Account {
+        user: UserId,
+        organisation: OrganisationId,
+        kind: AccountEventKind,
+    },
     /// Something only mails tell (a mail that could not be delivered).
     Notice,
 }
@@ -132,6 +155,36 @@ pub struct Happened {
 /// Records `happened` in the transaction: its timeline line, its mails, and every other
 /// consumer of events.
 pub async fn record(tx: &mut Tx<'_>, happened: Happened) -> ApiResult<()> {
+    if let What::Escalation {
+        escalation,
+        kind,
+        body,
+        from,
+        to,
+        transfer,
+        assignee,
+    } = &happened.what
+    {
+        escalation_event::Entity::insert(escalation_event::ActiveModel::from(
+            escalation_event::Model {
+                tenant_id: happened.tenant_id.as_uuid(),
+                id: uuid::Uuid::now_v7(),
+                escalation_id: escalation.as_uuid(),
+                at: happened.at,
+                kind: Coded(*kind),
+                actor_id: happened.by.user.map(|u| u.as_uuid()),
+                actor_organisation_id: happened.by.organisation.map(|o| o.as_uuid()),
+                body: body.clone(),
+                from_status: from.map(Coded),
+                to_status: Some(Coded(*to)),
+                from_organisation_id: transfer.map(|(f, _)| f.as_uuid()),
+                to_organisation_id: transfer.map(|(_, t)| t.as_uuid()),
+                assignee_id: assignee.map(|a| a.as_uuid()),
+            },
+        ))
+        .exec(tx.conn())
+        .await?;
+    }
     if let What::Referral {
         referral,
         kind,
@@ -163,6 +216,25 @@ pub async fn record(tx: &mut Tx<'_>, happened: Happened) -> ApiResult<()> {
             happened.at,
             *to,
         )
+        .await?;
+    }
+    if let What::Account {
+        user,
+        organisation,
+        kind,
+    } = &happened.what
+    {
+        account_event::Entity::insert(account_event::ActiveModel::from(account_event::Model {
+            tenant_id: happened.tenant_id.as_uuid(),
+            id: uuid::Uuid::now_v7(),
+            organisation_id: organisation.as_uuid(),
+            user_id: user.as_uuid(),
+            at: happened.at,
+            kind: Coded(*kind),
+            actor_id: happened.by.user.map(|u| u.as_uuid()),
+            actor_organisation_id: happened.by.organisation.map(|o| o.as_uuid()),
+        }))
+        .exec(tx.conn())
         .await?;
     }
     for mail in happened.mails {

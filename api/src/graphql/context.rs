@@ -23,6 +23,8 @@ pub struct RequestCtx {
     pub client_ip: IpAddr,
     /// The request's one "now", on the application clock.
     pub now: OffsetDateTime,
+    /// The bearer token, for signing out.
+    pub token: Option<String>,
 }
 
 pub trait CtxExt {

@@ -2,6 +2,7 @@
 //! here, and the one handler that puts the caller and the per-request loaders in the context.
 
 pub mod context;
+pub mod limits;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -9,12 +10,12 @@ use axum::{
     Router,
     extract::{ConnectInfo, State},
     http::HeaderMap,
-    response::{Html, IntoResponse},
+    response::{Html, IntoResponse, Response},
     routing::get,
 };
 use std::net::SocketAddr;
 
-use crate::{AppState, auth, consents, directory, monitoring, people, referrals};
+use crate::{AppState, auth, consents, directory, escalations, monitoring, people, referrals};
 pub use context::{CtxExt, RequestCtx};
 
 #[derive(MergedObject, Default)]
@@ -24,6 +25,7 @@ pub struct QueryRoot(
     crate::notifications::graphql::NotificationsQuery,
     people::graphql::PeopleQuery,
     referrals::graphql::ReferralsQuery,
+    escalations::graphql::EscalationsQuery,
     monitoring::graphql::MonitoringQuery,
 );
 
@@ -35,6 +37,7 @@ pub struct MutationRoot(
     people::graphql::PeopleMutation,
     consents::graphql::ConsentsMutation,
     referrals::graphql::ReferralsMutation,
+    escalations::graphql::EscalationsMutation,
     monitoring::graphql::MonitoringMutation,
 );
 
@@ -63,26 +66,64 @@ pub fn sdl() -> String {
     build_schema().sdl()
 }
 
+/// Largest body `/graphql` reads: a document is at most 32 KiB, and variables stay small.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/graphql", get(graphiql).post(handler))
+    Router::new()
+        .route("/graphql", get(graphiql).post(handler))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
 }
 
+/// GraphiQL, from files the binary serves itself (no CDN: the service works offline, and the
+/// page's policy allows this site's scripts only).
 async fn graphiql() -> impl IntoResponse {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .finish(),
+    (
+        [(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            crate::web::security::GRAPHIQL_CSP,
+        )],
+        Html(
+            r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Passerelle — GraphiQL</title>
+  <link rel="stylesheet" href="/static/graphiql/graphiql.min.css">
+  <link rel="stylesheet" href="/static/graphiql/page.css">
+</head>
+<body>
+  <div id="graphiql">Loading GraphiQL…</div>
+  <script src="/static/graphiql/react.production.min.js"></script>
+  <script src="/static/graphiql/react-dom.production.min.js"></script>
+  <script src="/static/graphiql/graphiql.min.js"></script>
+  <script src="/static/graphiql/passerelle-graphiql.js"></script>
+</body>
+</html>"#,
+        ),
     )
 }
 
-/// One operation per request: `GraphQLRequest` refuses a JSON batch, so 1,000 `login`s cannot
-/// ride in one POST (aliased fields are still counted one by one by the sign-in limiter).
+/// One operation per request: `GraphQLRequest` refuses a JSON batch, and `limits::check`
+/// refuses, before anything runs, a document too long, too costly once its fragments are
+/// expanded, or holding more than one `login`.
 async fn handler(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
+) -> Response {
+    let request = request.into_inner();
+    if let Err(refused) = limits::check(&request.query) {
+        let mut error = async_graphql::ServerError::new(refused.message(), None);
+        let mut ext = async_graphql::ErrorExtensionValues::default();
+        ext.set("code", "BAD_USER_INPUT");
+        error.extensions = Some(ext);
+        return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error]))
+            .into_response();
+    }
     let now = app.clock.now();
     let auth = match bearer_token(&headers) {
         Some(token) => Some(app.auth.actor(&app.db, token, now).await),
@@ -92,10 +133,11 @@ async fn handler(
         .as_ref()
         .and_then(|a| a.as_ref().ok())
         .map(|a| a.tenant_id);
-    let mut request = request.into_inner().data(app.clone()).data(RequestCtx {
+    let mut request = request.data(app.clone()).data(RequestCtx {
         auth,
         client_ip: app.config.client_ip(peer.ip(), &headers),
         now,
+        token: bearer_token(&headers).map(str::to_owned),
     });
     if let Some(tenant) = tenant {
         request = directory::loaders::register(request, &app.db, tenant);
@@ -104,7 +146,25 @@ async fn handler(
     }
     let mut response = app.schema.execute(request).await;
     label_engine_errors(&mut response.errors);
-    response.into()
+    let retry_after = response
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref()?.get("retryAfter").cloned())
+        .filter_map(|v| match v {
+            async_graphql::Value::Number(n) => n.as_u64(),
+            _ => None,
+        })
+        .max();
+    let mut http = GraphQLResponse::from(response).into_response();
+    // A limit was reached: HTTP says so too, with when to come back.
+    if let Some(seconds) = retry_after {
+        *http.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+            http.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+    }
+    http
 }
 
 /// The token of an `Authorization: Bearer …` header.

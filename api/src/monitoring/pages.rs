@@ -30,7 +30,7 @@ use crate::{
     service::{Ctx, optional_input_id},
     store::PageRequest,
     web::{
-        render::{form_error, page_or_error, status_of},
+        render::{form_error, number, page_or_error, status_of},
         session::{COOKIE, PageUser},
     },
 };
@@ -464,9 +464,12 @@ async fn overdue_list(
 
 #[derive(serde::Deserialize)]
 struct ThresholdsForm {
-    retard: i32,
-    acceptation: i32,
-    minimum: i32,
+    #[serde(default)]
+    retard: String,
+    #[serde(default)]
+    acceptation: String,
+    #[serde(default)]
+    minimum: String,
 }
 
 async fn save_thresholds(
@@ -475,7 +478,14 @@ async fn save_thresholds(
     Form(form): Form<ThresholdsForm>,
 ) -> Response {
     let ctx = page.ctx(&app);
-    match service::set_thresholds(&ctx, form.retard, form.acceptation, form.minimum).await {
+    let result = async {
+        let late = number("latePercentAbove", &form.retard)?;
+        let acceptance = number("acceptancePercentBelow", &form.acceptation)?;
+        let minimum = number("minReferrals", &form.minimum)?;
+        service::set_thresholds(&ctx, late, acceptance, minimum).await
+    }
+    .await;
+    match result {
         Ok(_) => Redirect::to(&format!("{DASHBOARD}?fait=seuils")).into_response(),
         Err(err) => {
             let data = dashboard_data(&ctx, &Filters::default()).await;

@@ -27,5 +27,15 @@ domain::code_enum! {
         Overdue = "OVERDUE" => "Échéance dépassée",
         Escalation = "ESCALATION" => "Retard signalé",
         DeliveryFailed = "DELIVERY_FAILED" => "Courriel non distribué",
+        AccountCreated = "ACCOUNT_CREATED" => "Compte créé dans l'organisation",
+        EscalationCreated = "ESCALATION_CREATED" => "Nouvelle sollicitation",
+        EscalationAnswered = "ESCALATION_ANSWERED" => "Réponse à une sollicitation",
+        EscalationReplied = "ESCALATION_REPLIED" => "Nouveau message sur une sollicitation",
+        EscalationAssigned = "ESCALATION_ASSIGNED" => "Sollicitation attribuée",
+        EscalationTransferred = "ESCALATION_TRANSFERRED" => "Sollicitation transférée",
+        EscalationClosed = "ESCALATION_CLOSED" => "Sollicitation clôturée",
+        EscalationReopened = "ESCALATION_REOPENED" => "Sollicitation rouverte",
+        EscalationReminder = "ESCALATION_REMINDER" => "Sollicitation : réponse attendue",
+        EscalationOverdue = "ESCALATION_OVERDUE" => "Sollicitation sans réponse",
     }
 }

@@ -6,7 +6,7 @@ use minijinja::{Value, context};
 
 use crate::{
     error::{ApiError, ApiResult},
-    notifications::RenderedMail,
+    notifications::{MailKind, RenderedMail},
     web::templates::Templates,
 };
 
@@ -58,6 +58,21 @@ pub fn invitation(
         "invitation",
         "Votre compte Passerelle : choisissez votre mot de passe".into(),
         context! { user_name, link => link_value(link) },
+    )
+}
+
+/// To an organisation's admins: someone of another organisation made an account in theirs.
+pub fn account_created(
+    app: &impl AsRef<Templates>,
+    account_email: &str,
+    roles: &str,
+    link: &str,
+) -> ApiResult<RenderedMail> {
+    render(
+        app,
+        "account_created",
+        "Un compte a été créé dans votre organisation".into(),
+        context! { account_email, roles, link => link_value(link) },
     )
 }
 
@@ -153,6 +168,94 @@ pub fn referral_escalation(
     )
 }
 
+/// Everything an escalation mail may say. The subject and the messages are not here on
+/// purpose: an agent may have filled them with personal details, so no mail can carry them.
+#[derive(Debug, Clone, Copy)]
+pub struct EscalationMail<'a> {
+    /// The services' category it is about.
+    pub category: &'a str,
+    /// The sending organisation.
+    pub from_name: &'a str,
+    /// The receiving organisation (after a transfer, the new one).
+    pub to_name: &'a str,
+    /// When the answer is due, for mails about waiting for one.
+    pub due_date_fr: Option<&'a str>,
+    pub link: &'a str,
+}
+
+/// An escalation mail of `kind`: one template, the wording chosen here.
+pub fn escalation(
+    app: &impl AsRef<Templates>,
+    kind: MailKind,
+    mail: &EscalationMail<'_>,
+) -> ApiResult<RenderedMail> {
+    let EscalationMail {
+        category,
+        from_name: from,
+        to_name: to,
+        due_date_fr,
+        link,
+    } = *mail;
+    let (subject, intro) = match kind {
+        MailKind::EscalationCreated => (
+            format!("Nouvelle sollicitation de {from} ({category})"),
+            format!("{from} sollicite le back-office de {to}."),
+        ),
+        MailKind::EscalationAnswered => (
+            format!("Réponse de {to} à votre sollicitation ({category})"),
+            format!("{to} a répondu à votre sollicitation."),
+        ),
+        MailKind::EscalationReplied => (
+            format!("Nouveau message de {from} sur une sollicitation ({category})"),
+            format!(
+                "{from} a écrit sur une sollicitation adressée à {to} : elle attend de nouveau votre réponse."
+            ),
+        ),
+        MailKind::EscalationAssigned => (
+            format!("Sollicitation qui vous est attribuée ({category})"),
+            format!("Une sollicitation de {from} adressée à {to} vous a été attribuée."),
+        ),
+        MailKind::EscalationTransferred => (
+            format!("Sollicitation transférée à {to} ({category})"),
+            format!("Une sollicitation de {from} a été transférée à {to}, qui doit y répondre."),
+        ),
+        MailKind::EscalationClosed => (
+            format!("Sollicitation clôturée ({category})"),
+            format!("Une sollicitation de {from} adressée à {to} a été clôturée."),
+        ),
+        MailKind::EscalationReopened => (
+            format!("Sollicitation rouverte par {from} ({category})"),
+            format!(
+                "{from} a rouvert une sollicitation adressée à {to} : elle attend de nouveau votre réponse."
+            ),
+        ),
+        MailKind::EscalationReminder => (
+            format!("Rappel : sollicitation en attente de réponse ({category})"),
+            format!(
+                "Une sollicitation de {from} attend la réponse de {to} : son échéance est atteinte."
+            ),
+        ),
+        MailKind::EscalationOverdue => (
+            format!("Sollicitation sans réponse à {to} ({category})"),
+            format!(
+                "Une sollicitation de {from} adressée à {to} n'a pas reçu de réponse un jour ouvré après son échéance."
+            ),
+        ),
+        other => {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "{} is not an escalation mail",
+                other.as_str()
+            )));
+        }
+    };
+    render(
+        app,
+        "escalation",
+        subject,
+        context! { intro, category, from_name => from, to_name => to, due_date_fr, link => link_value(link) },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +273,7 @@ mod tests {
             referral_reminder(&t, service, "15/01/2027", link).unwrap(),
             referral_overdue(&t, service, "15/01/2027", link).unwrap(),
             referral_escalation(&t, service, "CAF d'Arras", "15/01/2027", 3, link).unwrap(),
+            account_created(&t, "nouvel.agent@caf62.fr", "Agent d'accueil", link).unwrap(),
         ];
         for (i, mail) in mails.iter().enumerate() {
             for part in [&mail.subject, &mail.text, &mail.html] {
@@ -179,7 +283,7 @@ mod tests {
             assert!(mail.text.contains(link), "mail {i}: {}", mail.text);
             assert!(mail.html.contains(link), "mail {i}: {}", mail.html);
             assert!(mail.text.starts_with("Bonjour"), "mail {i}: {}", mail.text);
-            if i > 0 {
+            if i > 0 && i < 7 {
                 assert!(mail.subject.contains(service), "mail {i}");
                 assert!(mail.text.contains(service), "mail {i}: {}", mail.text);
                 // HTML escaping applies to the HTML part only.
@@ -199,6 +303,7 @@ mod tests {
             "referral_reminder",
             "referral_overdue",
             "referral_escalation",
+            "account_created",
         ];
         for (name, mail) in names.iter().zip(&mails) {
             insta::assert_snapshot!(*name, format!("Subject: {}\n\n{}", mail.subject, mail.text));
@@ -206,5 +311,56 @@ mod tests {
         assert!(mails[0].text.contains("Camille Agent"));
         assert!(mails[6].text.contains("3 jour(s) ouvré(s)"));
         assert!(mails[1].text.contains("15/01/2027") && mails[1].text.contains("Urgente"));
+    }
+
+    #[test]
+    fn every_escalation_mail_names_the_category_and_organisations_only() {
+        let t = Templates::new().unwrap();
+        let link = "https://passerelle.example/sollicitations/0193";
+        let mail = EscalationMail {
+            category: "Minima sociaux",
+            from_name: "France Services d'Arras",
+            to_name: "CAF <Pas-de-Calais>",
+            due_date_fr: Some("27/05/2026"),
+            link,
+        };
+        let kinds = [
+            MailKind::EscalationCreated,
+            MailKind::EscalationAnswered,
+            MailKind::EscalationReplied,
+            MailKind::EscalationAssigned,
+            MailKind::EscalationTransferred,
+            MailKind::EscalationClosed,
+            MailKind::EscalationReopened,
+            MailKind::EscalationReminder,
+            MailKind::EscalationOverdue,
+        ];
+        for kind in kinds {
+            let rendered = escalation(&t, kind, &mail).unwrap();
+            for part in [&rendered.subject, &rendered.text, &rendered.html] {
+                assert!(
+                    !part.contains("{{") && !part.contains("{%"),
+                    "{kind}: {part}"
+                );
+            }
+            assert!(rendered.subject.contains("Minima sociaux"), "{kind}");
+            assert!(rendered.text.contains(link) && rendered.html.contains(link));
+            assert!(rendered.text.contains("27/05/2026"), "{kind}");
+            assert!(
+                rendered.html.contains("CAF &lt;Pas-de-Calais&gt;"),
+                "{kind}"
+            );
+            insta::assert_snapshot!(
+                kind.as_str().to_lowercase(),
+                format!("Subject: {}\n\n{}", rendered.subject, rendered.text)
+            );
+        }
+        let without_due = EscalationMail {
+            due_date_fr: None,
+            ..mail
+        };
+        let closed = escalation(&t, MailKind::EscalationClosed, &without_due).unwrap();
+        assert!(!closed.text.contains("Réponse attendue"), "{}", closed.text);
+        assert!(escalation(&t, MailKind::Invitation, &mail).is_err());
     }
 }

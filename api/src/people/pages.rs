@@ -240,6 +240,15 @@ async fn person_data(app: &AppState, page: &PageUser, id: &str) -> ApiResult<Val
         .filter(|o| o.id != ctx.actor.organisation_id.as_uuid())
         .map(|o| context! { id => o.id.to_string(), name => o.name })
         .collect();
+    let escalations = crate::escalations::service::list(
+        &ctx,
+        crate::escalations::service::Listing::AboutPerson(id),
+        &Default::default(),
+        crate::escalations::store::Order::Newest,
+        &PageRequest::first(REFERRALS),
+    )
+    .await?;
+    let escalation_rows = crate::escalations::pages::rows(&ctx, &escalations.into_rows()).await?;
     let methods: Vec<Value> = ConsentMethod::ALL
         .iter()
         .map(|m| context! { code => m.as_str(), label => m.label_fr() })
@@ -249,6 +258,8 @@ async fn person_data(app: &AppState, page: &PageUser, id: &str) -> ApiResult<Val
         duplicates => duplicates,
         consents => consent_rows,
         referrals => referral_rows,
+        escalations => escalation_rows,
+        may_escalate => ctx.may_own(domain::Action::OpenEscalation),
         more_referrals => more_referrals,
         organisations => organisations,
         methods => methods,

@@ -106,7 +106,9 @@ pub fn stage_due(
 
 /// One pass over every tenant: sends what is due now.
 pub async fn run_once(app: &AppState) -> ApiResult<Sent> {
-    pass(&app.db, &app.hooks, app.clock.now()).await
+    let now = app.clock.now();
+    app.auth.throttle.forget_old(&app.db, now).await?;
+    pass(&app.db, &app.hooks, now).await
 }
 
 async fn pass(db: &DatabaseConnection, hooks: &Hooks, now: OffsetDateTime) -> ApiResult<Sent> {

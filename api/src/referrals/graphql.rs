@@ -101,6 +101,7 @@ pub enum ReferralEventKind {
     OverdueNoticeSent,
     Escalated,
     Unassigned,
+    EscalationOpened,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]

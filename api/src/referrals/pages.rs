@@ -494,7 +494,11 @@ async fn detail_data(ctx: &Ctx<'_>, id: &str) -> ApiResult<Value> {
         .map(|o| context! { code => o.as_str(), label => o.label_fr() })
         .collect();
     let actions: Vec<&str> = view.actions.iter().map(|a| a.as_str()).collect();
+    let escalations = crate::escalations::service::of_referral(ctx, view.id).await?;
+    let escalations = crate::escalations::pages::rows(ctx, &escalations).await?;
     Ok(context! {
+        escalations => escalations,
+        may_escalate => crate::escalations::service::may_open_about(ctx, &view),
         referral => row,
         version => view.version,
         motive => view.motive,

@@ -292,7 +292,7 @@ pub async fn assignable(ctx: &Ctx<'_>, view: &ReferralView) -> ApiResult<Vec<Ass
 }
 
 /// Active users of an organisation holding a role that works referrals, by name.
-async fn workers_of(
+pub(crate) async fn workers_of(
     db: &impl ConnectionTrait,
     tenant: domain::TenantId,
     organisation: OrganisationId,

@@ -21,7 +21,7 @@ use crate::{
     service::{Ctx, input_id, lookup_id},
     store::PageRequest,
     web::{
-        render::{error_page, form_error, page_or_error, status_of},
+        render::{error_page, form_error, number, page_or_error, status_of},
         session::PageUser,
     },
 };
@@ -36,6 +36,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/services", post(create_service))
         .route("/admin/utilisateurs", post(create_user))
         .route("/admin/utilisateurs/{id}/actif", post(set_active))
+        .route(
+            "/admin/organisations/{id}/sollicitations",
+            post(set_escalation_deadlines),
+        )
+        .route("/admin/sollicitations", post(set_reopen_days))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -54,8 +59,10 @@ async fn admin_page(
         Some("utilisateur") => Some("L'utilisateur a été créé."),
         Some("actif") => Some("Le compte a été réactivé."),
         Some("inactif") => Some(
-            "Le compte a été désactivé : la personne ne peut plus se connecter, et ses orientations en cours sont revenues dans la file de son organisation.",
+            "Le compte a été désactivé : la personne ne peut plus se connecter, et ses orientations et sollicitations en cours sont revenues dans la file de son organisation.",
         ),
+        Some("delais") => Some("Les délais de réponse aux sollicitations sont enregistrés."),
+        Some("reouverture") => Some("Le délai de réouverture des sollicitations est enregistré."),
         Some("invitation") => Some(
             "L'utilisateur a été créé ; il reçoit par courriel un lien pour choisir son mot de passe.",
         ),
@@ -113,7 +120,32 @@ async fn page_data(ctx: &Ctx<'_>) -> ApiResult<Value> {
                 }
             })
             .collect();
+        let history = accounts::account_history(ctx, OrganisationId::from_uuid(org.id), 20).await?;
+        let mut ids: Vec<uuid::Uuid> = history
+            .iter()
+            .flat_map(|e| [Some(e.user), e.actor])
+            .flatten()
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let names = accounts::names(ctx, &ids).await?;
+        let history: Vec<Value> = history
+            .iter()
+            .map(|e| {
+                context! {
+                    at => e.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                    label => e.kind.label_fr(),
+                    account => names.get(&e.user),
+                    by => e.actor.and_then(|a| names.get(&a)),
+                    from_elsewhere => e.actor_organisation.is_some_and(|o| o != org.id),
+                }
+            })
+            .collect();
+        let answer_days = crate::escalations::service::answer_days_of(org);
         rows.push(context! {
+            history => history,
+            answer_days => answer_days.standard,
+            urgent_answer_days => answer_days.urgent,
             id => org.id.to_string(),
             name => org.name,
             kind => org.kind.label_fr(),
@@ -132,11 +164,17 @@ async fn page_data(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .filter(|r| domain::may_grant(ctx.actor, &Roles::from(**r)).is_ok())
         .map(|r| context! { code => r.as_str(), label => r.label_fr() })
         .collect();
+    let reopen_days = if ctx.may_tenant(Action::ManageDeadlineSettings) {
+        Some(crate::escalations::service::reopen_days(ctx).await?.get())
+    } else {
+        None
+    };
     Ok(context! {
         organisations => rows,
         kinds => kinds,
         roles => grantable,
         can_create_organisation => tenant_wide,
+        reopen_days => reopen_days,
     })
 }
 
@@ -202,13 +240,6 @@ struct ServiceFields {
     response_days: String,
     #[serde(default)]
     urgent_response_days: String,
-}
-
-/// A number field of a form: anything but an integer is BAD_USER_INPUT naming it.
-fn number(field: &str, raw: &str) -> ApiResult<i32> {
-    raw.trim()
-        .parse()
-        .map_err(|_| ApiError::invalid(field, "doit être un nombre entier"))
 }
 
 async fn create_service(
@@ -294,5 +325,61 @@ async fn set_active(
         Ok(_) if active => Redirect::to("/admin?fait=actif").into_response(),
         Ok(_) => Redirect::to("/admin?fait=inactif").into_response(),
         Err(err) => error_page(&app, &page, &err),
+    }
+}
+
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct DeadlineFields {
+    #[serde(default)]
+    answer_days: String,
+    #[serde(default)]
+    urgent_answer_days: String,
+}
+
+/// An organisation's answer deadlines for escalations (tenant admin, or its org admin).
+async fn set_escalation_deadlines(
+    State(app): State<AppState>,
+    page: PageUser,
+    Path(id): Path<String>,
+    Form(fields): Form<DeadlineFields>,
+) -> Response {
+    let result = async {
+        crate::escalations::service::set_answer_days(
+            &page.ctx(&app),
+            lookup_id(&id)?,
+            number("answerDays", &fields.answer_days)?,
+            number("urgentAnswerDays", &fields.urgent_answer_days)?,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/admin?fait=delais").into_response(),
+        Err(err) => form_failed(&app, &page, &format!("deadlines-{id}"), fields, err).await,
+    }
+}
+
+#[derive(serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ReopenFields {
+    #[serde(default)]
+    reopen_days: String,
+}
+
+/// The territory's reopen window for escalations (tenant admin).
+async fn set_reopen_days(
+    State(app): State<AppState>,
+    page: PageUser,
+    Form(fields): Form<ReopenFields>,
+) -> Response {
+    let result = async {
+        let days = number("reopenDays", &fields.reopen_days)?;
+        crate::escalations::service::set_reopen_days(&page.ctx(&app), days).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/admin?fait=reouverture").into_response(),
+        Err(err) => form_failed(&app, &page, "reopen", fields, err).await,
     }
 }

@@ -35,13 +35,19 @@ struct Next {
     fait: Option<String>,
 }
 
-/// Only a local path may follow sign-in: never another site (`//evil`, `https://…`).
+/// Only a path of this site may follow sign-in: it starts with one `/`, holds printable ASCII
+/// only (no tab or line break that a browser would drop, turning `/\t/evil.example` into
+/// `//evil.example`; no character that cannot go in a `Location` header), no backslash, and
+/// parses as a path. Anything else goes home.
 fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path
-        }
-        _ => "/",
+    let Some(path) = next else { return "/" };
+    let printable = path.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    let local = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
+    let parses = path.parse::<axum::http::uri::PathAndQuery>().is_ok();
+    if printable && local && parses && path.len() <= 2_000 {
+        path
+    } else {
+        "/"
     }
 }
 
@@ -98,7 +104,7 @@ async fn sign_in_submit(
             .into_response(),
         Err(err) => {
             let status = match err {
-                ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                ApiError::Throttled { .. } | ApiError::Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
                 ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 _ => StatusCode::UNAUTHORIZED,
             };
@@ -118,7 +124,16 @@ async fn sign_in_submit(
     }
 }
 
-async fn sign_out(jar: CookieJar) -> Response {
+/// Ends the session (its tokens stop working at once) and drops the cookie.
+async fn sign_out(State(app): State<AppState>, jar: CookieJar) -> Response {
+    if let Some(token) = jar.get(crate::web::session::COOKIE)
+        && let Err(err) = app
+            .auth
+            .sign_out(&app.db, token.value(), app.clock.now())
+            .await
+    {
+        tracing::warn!(error = ?err, "sign-out");
+    }
     (jar.add(expired_cookie()), Redirect::to("/connexion")).into_response()
 }
 
@@ -147,5 +162,12 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example/phish")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/ok\u{0}")), "/");
+        assert_eq!(
+            safe_next(Some("/personnes?q=%C3%A9")),
+            "/personnes?q=%C3%A9"
+        );
     }
 }

@@ -8,7 +8,11 @@ use axum::{
 use domain::Action;
 use minijinja::{Value, context};
 
-use crate::{AppState, error::ApiError, web::session::PageUser};
+use crate::{
+    AppState,
+    error::{ApiError, ApiResult},
+    web::session::PageUser,
+};
 
 /// One entry of the main menu.
 #[derive(serde::Serialize)]
@@ -31,6 +35,12 @@ pub fn layout(app: &AppState, page: &PageUser, active: &str) -> Value {
     }
     if ctx.may_own(Action::WorkReferral) {
         nav.push(("/orientations/recues", "Orientations reçues"));
+    }
+    if ctx.may_own(Action::ReadSentEscalations) {
+        nav.push(("/sollicitations/envoyees", "Sollicitations envoyées"));
+    }
+    if ctx.may_own(Action::AnswerEscalation) {
+        nav.push(("/sollicitations/recues", "Sollicitations reçues"));
     }
     if crate::monitoring::service::may_monitor(&ctx) {
         nav.push((crate::monitoring::pages::DASHBOARD, "Tableau de bord"));
@@ -57,6 +67,7 @@ pub fn layout(app: &AppState, page: &PageUser, active: &str) -> Value {
         user => context! { name => page.user.name, email => page.user.email, roles => role_labels },
         organisation => context! { name => page.organisation.name },
         nav => nav,
+        csrf => page.csrf,
     }
 }
 
@@ -118,4 +129,11 @@ pub fn error_page(app: &AppState, page: &PageUser, err: &ApiError) -> Response {
         "error.html",
         context! { message => err.public_message(), ..layout(app, page, "") },
     )
+}
+
+/// A number field of a form: anything but an integer is BAD_USER_INPUT naming it.
+pub fn number(field: &str, raw: &str) -> ApiResult<i32> {
+    raw.trim()
+        .parse()
+        .map_err(|_| ApiError::invalid(field, "doit être un nombre entier"))
 }

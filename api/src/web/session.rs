@@ -46,6 +46,8 @@ pub struct PageUser {
     pub organisation: organisation::Model,
     /// The request's one "now", on the application clock.
     pub now: OffsetDateTime,
+    /// The token the session's forms carry (`web::csrf`).
+    pub csrf: String,
 }
 
 impl PageUser {
@@ -97,6 +99,7 @@ impl FromRequestParts<AppState> for PageUser {
         .await
         .map_err(|_| to_sign_in())?;
         Ok(Self {
+            csrf: crate::web::csrf::token(&app.auth.csrf_key, &token),
             actor,
             user,
             organisation,

@@ -43,7 +43,8 @@ fn paris(raw: &str) -> Option<time::OffsetDateTime> {
     };
     let summer = at >= last_sunday(time::Month::March)? && at < last_sunday(time::Month::October)?;
     let offset = time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).ok()?;
-    Some(at.to_offset(offset))
+    // Checked: a date at the edge of what `time` represents must not panic a page.
+    at.checked_to_offset(offset)
 }
 
 fn date_fr(raw: String) -> String {
@@ -83,6 +84,10 @@ mod tests {
         );
         assert_eq!(date_fr("2026-12-31T23:30:00Z".into()), "01/01/2027");
         assert_eq!(date_fr("pas une date".into()), "pas une date");
+        assert_eq!(
+            date_fr("9999-12-31T23:59:59Z".into()),
+            "9999-12-31T23:59:59Z"
+        );
     }
 
     #[test]

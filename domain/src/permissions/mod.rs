@@ -87,6 +87,20 @@ code_enum! {
         /// Read the mails sent and their delivery (tenant-level target: all of the territory's;
         /// an organisation: its own).
         ReadNotifications = "READ_NOTIFICATIONS" => "Consulter les courriels envoyés",
+        /// Open an escalation to a partner's back office, and act on it as its sender — reply,
+        /// close, reopen (target: the sending organisation).
+        OpenEscalation = "OPEN_ESCALATION" => "Solliciter le back-office d'un partenaire",
+        /// List the escalations an organisation sent and read their content — the subject, the
+        /// messages, the person (target: the sending organisation).
+        ReadSentEscalations = "READ_SENT_ESCALATIONS" => "Suivre les sollicitations envoyées",
+        /// Work the escalations an organisation received — take, answer, transfer, close
+        /// (target: the receiving organisation).
+        AnswerEscalation = "ANSWER_ESCALATION" => "Répondre aux sollicitations reçues",
+        /// Give a received escalation to a colleague (target: the receiving organisation).
+        AssignEscalation = "ASSIGN_ESCALATION" => "Attribuer une sollicitation reçue",
+        /// Set how many working days an organisation takes to answer escalations (target: that
+        /// organisation).
+        SetEscalationDeadlines = "SET_ESCALATION_DEADLINES" => "Régler les délais de réponse aux sollicitations",
     }
 }
 
@@ -106,6 +120,10 @@ impl Action {
                 | Self::RecordConsent
                 | Self::CreateReferral
                 | Self::WorkReferral
+                | Self::OpenEscalation
+                | Self::ReadSentEscalations
+                | Self::AnswerEscalation
+                | Self::AssignEscalation
         )
     }
 }
@@ -135,12 +153,17 @@ pub fn authorize(actor: &Actor, action: Action, target: &Target) -> Result<()> {
         | Action::ListUsers
         | Action::SetUserActive
         | Action::CreateApiClient
-        | Action::ReadNotifications => tenant_admin || (own && has(Role::OrgAdmin)),
-        Action::ManagePeople | Action::RecordConsent | Action::CreateReferral => {
-            own && has(Role::Agent)
+        | Action::ReadNotifications
+        | Action::SetEscalationDeadlines => tenant_admin || (own && has(Role::OrgAdmin)),
+        Action::ManagePeople
+        | Action::RecordConsent
+        | Action::CreateReferral
+        | Action::OpenEscalation => own && has(Role::Agent),
+        Action::ReadSentReferrals | Action::ReadSentEscalations => {
+            own && (has(Role::Agent) || has(Role::OrgAdmin))
         }
-        Action::ReadSentReferrals => own && (has(Role::Agent) || has(Role::OrgAdmin)),
-        Action::WorkReferral => own && works_referrals(&actor.roles),
+        Action::WorkReferral | Action::AnswerEscalation => own && works_referrals(&actor.roles),
+        Action::AssignEscalation => own && has(Role::OrgAdmin),
         Action::ReadMonitoring | Action::ManageMonitoringSettings => {
             tenant_admin || has(Role::Coordinator)
         }
@@ -161,8 +184,8 @@ pub fn authorize(actor: &Actor, action: Action, target: &Target) -> Result<()> {
 #[cfg(test)]
 mod tests;
 
-/// Whether someone holding `roles` works an organisation's received referrals — who may be
-/// assigned one, and who acts as its receiver.
+/// Whether someone holding `roles` works an organisation's received referrals and escalations
+/// — who may be assigned one, and who acts as its receiver.
 pub fn works_referrals(roles: &Roles) -> bool {
     roles.contains_any(&[Role::BackOffice, Role::OrgAdmin])
 }

@@ -112,6 +112,35 @@ const TABLE: &[(Action, Role, [Expect; 3])] = &[
     (Action::ReadMonitoring, Role::Coordinator, [Y, Y, N]),
     (Action::ReadMonitoring, Role::TenantAdmin, [Y, Y, N]),
 
+    (Action::OpenEscalation, Role::Agent, [Y, N, N]),
+    (Action::OpenEscalation, Role::BackOffice, [F, N, N]),
+    (Action::OpenEscalation, Role::OrgAdmin, [F, N, N]),
+    (Action::OpenEscalation, Role::Coordinator, [F, N, N]),
+    (Action::OpenEscalation, Role::TenantAdmin, [F, N, N]),
+
+    (Action::ReadSentEscalations, Role::Agent, [Y, N, N]),
+    (Action::ReadSentEscalations, Role::BackOffice, [F, N, N]),
+    (Action::ReadSentEscalations, Role::OrgAdmin, [Y, N, N]),
+    (Action::ReadSentEscalations, Role::Coordinator, [F, N, N]),
+    (Action::ReadSentEscalations, Role::TenantAdmin, [F, N, N]),
+
+    (Action::AnswerEscalation, Role::Agent, [F, N, N]),
+    (Action::AnswerEscalation, Role::BackOffice, [Y, N, N]),
+    (Action::AnswerEscalation, Role::OrgAdmin, [Y, N, N]),
+    (Action::AnswerEscalation, Role::Coordinator, [F, N, N]),
+    (Action::AnswerEscalation, Role::TenantAdmin, [F, N, N]),
+
+    (Action::AssignEscalation, Role::Agent, [F, N, N]),
+    (Action::AssignEscalation, Role::BackOffice, [F, N, N]),
+    (Action::AssignEscalation, Role::OrgAdmin, [Y, N, N]),
+    (Action::AssignEscalation, Role::Coordinator, [F, N, N]),
+    (Action::AssignEscalation, Role::TenantAdmin, [F, N, N]),
+
+    (Action::SetEscalationDeadlines, Role::Agent, [F, F, N]),
+    (Action::SetEscalationDeadlines, Role::BackOffice, [F, F, N]),
+    (Action::SetEscalationDeadlines, Role::OrgAdmin, [Y, F, N]),
+    (Action::SetEscalationDeadlines, Role::Coordinator, [F, F, N]),
+    (Action::SetEscalationDeadlines, Role::TenantAdmin, [Y, Y, N]),
     // An org admin reads their own organisation's figures; another's is not private data (the
     // directory is public within the territory), so refusal is plainly forbidden.
     (Action::ReadOrganisationMonitoring, Role::Agent, [F, F, N]),

@@ -68,6 +68,8 @@ code_enum! {
         OverdueNoticeSent = "OVERDUE_NOTICE_SENT" => "Échéance dépassée : avis envoyé",
         Escalated = "ESCALATED" => "Retard signalé aux responsables",
         Unassigned = "UNASSIGNED" => "Remise dans la file de l'organisation",
+        /// An agent asked a partner's back office about this referral (an escalation).
+        EscalationOpened = "ESCALATION_OPENED" => "Sollicitation du back-office ouverte",
     }
 }
 

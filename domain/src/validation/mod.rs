@@ -20,8 +20,11 @@ impl Email {
     /// Longest address SMTP can carry (RFC 5321 path limit).
     pub const MAX_LEN: usize = 254;
 
-    /// Checks a sane shape only (one `@`, a dotted domain, no spaces): the real test of an address
-    /// is whether mail reaches it, which invitation mails do.
+    /// One mailbox, no more: an unquoted local part of RFC 5322 "atext" characters and dots,
+    /// and a domain of dotted labels (letters — accented ones too —, digits, hyphens). A comma,
+    /// a quote, angle brackets or a space would let one field hold several recipients (and
+    /// break every mail sent to it), so they are refused. The real test of an address is
+    /// whether mail reaches it, which invitation mails do.
     pub fn parse(field: &str, value: &str) -> Result<Self> {
         let email = value.trim().to_lowercase();
         let invalid = || Error::invalid(field, "adresse électronique invalide");
@@ -38,10 +41,20 @@ impl Email {
             return Err(invalid());
         }
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-        let domain_ok = !domain.contains('@')
-            && domain.contains('.')
-            && domain.split('.').all(|label| !label.is_empty());
-        if local.is_empty() || !domain_ok {
+        let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+        let local_ok = !local.is_empty()
+            && local
+                .split('.')
+                .all(|part| !part.is_empty() && part.chars().all(atext));
+        let label_ok = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
+        let domain_ok = domain.contains('.') && domain.split('.').all(label_ok);
+        if !local_ok || !domain_ok {
             return Err(invalid());
         }
         Ok(Self(email))

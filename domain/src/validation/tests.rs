@@ -8,6 +8,18 @@ fn field_of(result: Result<impl fmt::Debug>) -> String {
 }
 
 #[test]
+fn usual_addresses_are_accepted() {
+    for good in [
+        "marie.curie@arras.fr",
+        "bo+caf62@franceservices.gouv.fr",
+        "a@mairie-arras.fr",
+        "elu@mairie-évry.fr",
+    ] {
+        assert!(Email::parse("email", good).is_ok(), "{good}");
+    }
+}
+
+#[test]
 fn email_is_trimmed_and_lower_cased() {
     let email = Email::parse("email", "  Marie.Curie@Arras.FR ").unwrap();
     assert_eq!(email.as_str(), "marie.curie@arras.fr");
@@ -28,6 +40,15 @@ fn malformed_emails_name_their_field() {
         "marie@.arras.fr",
         "marie@arras.fr.",
         "a@b@c.fr",
+        "a@b.fr,c@d.fr",
+        "bo@caf.fr, attaquant@evil.example",
+        "\"quoted\"@arras.fr",
+        "<bo@caf.fr>",
+        "bo;x@caf.fr",
+        ".bo@caf.fr",
+        "bo.@caf.fr",
+        "bo@-caf.fr",
+        "bo@caf_62.fr",
     ] {
         assert_eq!(
             field_of(Email::parse("backOfficeEmail", bad)),
