@@ -15,7 +15,8 @@ on_both_backends!(
     filters_narrow_the_report_and_org_admins_see_their_own,
     no_output_names_the_person_or_repeats_a_free_text,
     the_summary_rows_are_rebuilt_for_older_referrals,
-    thresholds_flag_partners_and_are_per_tenant
+    thresholds_flag_partners_and_are_per_tenant,
+    escalations_sit_beside_the_referrals_of_their_organisation
 );
 
 /// Planted in the person and in every free text: no monitoring output may contain any.
@@ -896,4 +897,65 @@ async fn thresholds_flag_partners_and_are_per_tenant(app: TestApp) {
         html.contains("En alerte") && html.contains("acceptation faible"),
         "{html}"
     );
+}
+
+/// The back office's escalations join the report of the organisation that received them:
+/// counts and the working days to the first answer, beside its referral figures.
+async fn escalations_sit_beside_the_referrals_of_their_organisation(app: TestApp) {
+    let s = scenario(&app).await;
+    // Monday 11 May 2026: asked; answered on Wednesday 13 May, two working days later.
+    at(&app, datetime!(2026-05-11 09:00 UTC)).await;
+    let opened = app
+        .open_escalation(
+            &s.t.agent,
+            s.caf(),
+            json!({ "subject": "Question-Hibiscus" }),
+        )
+        .await;
+    let answered = ok(&opened)["createEscalation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    at(&app, datetime!(2026-05-13 10:00 UTC)).await;
+    let body = app
+        .act_escalation(
+            &s.t.caf,
+            "answerEscalation",
+            &answered,
+            r#"body: "Réponse-Camélia""#,
+        )
+        .await;
+    ok(&body);
+    // Wednesday 20 May: asked and never answered, due two working days later.
+    at(&app, datetime!(2026-05-20 09:00 UTC)).await;
+    ok(&app.open_escalation(&s.t.agent, s.caf(), json!({})).await);
+
+    at(&app, READ_AT).await;
+    let query = "query($from: Date, $to: Date) { referralDelays(from: $from, to: $to) {
+        organisations { organisation { id } escalations {
+          received open overdue answered closed medianWorkingDaysToFirstAnswer } } } }";
+    let body = app
+        .graphql(Some(&s.t.coordinator.token), query, may())
+        .await;
+    let report = &ok(&body)["referralDelays"];
+    let caf = organisation(report, s.caf());
+    assert_eq!(
+        caf["escalations"],
+        json!({ "received": 2, "open": 1, "overdue": 1, "answered": 1, "closed": 0,
+                "medianWorkingDaysToFirstAnswer": 2.0 }),
+        "{report}"
+    );
+    assert_eq!(organisation(report, s.cpam())["escalations"], Value::Null);
+    // The dashboard shows them, and never the subject nor the answer.
+    let (status, page) = app
+        .page(
+            &s.t.coordinator,
+            "/suivi/tableau-de-bord?du=2026-05-01&au=2026-05-31",
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"id="sollicitations""#), "{page}");
+    for secret in ["Question-Hibiscus", "Réponse-Camélia"] {
+        assert!(!page.contains(secret), "{secret}");
+    }
 }

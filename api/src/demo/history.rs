@@ -21,6 +21,7 @@ use crate::{
     consents::service::{self as consents, ConsentForm},
     directory::store as directory,
     error::{ApiError, ApiResult},
+    escalations::service::{self as escalations, Change as EscalationChange, NewEscalation},
     people::service::{self as people, PersonForm},
     referrals::service::{self as referrals, Change, NewReferral},
     service::Ctx,
@@ -158,6 +159,8 @@ struct World<'a> {
     rng: StdRng,
     receivers: HashMap<OrganisationId, Receiver>,
     services: Vec<(ServiceId, OrganisationId)>,
+    /// A category of each organisation's services, for the questions its back office gets.
+    categories: HashMap<OrganisationId, String>,
 }
 
 fn missing(what: &str) -> ApiError {
@@ -203,6 +206,55 @@ impl World<'_> {
         change: Change,
     ) -> ApiResult<crate::referrals::view::ReferralView> {
         referrals::change(&self.ctx(actor, at), id, None, change).await
+    }
+
+    /// A question from the desk to `to`'s back office about a referral, answered (or not) as
+    /// that partner answers referrals, sometimes closed by the desk afterwards.
+    async fn ask_back_office(
+        &mut self,
+        sender: &Actor,
+        referral: ReferralId,
+        to: OrganisationId,
+        at: OffsetDateTime,
+    ) -> ApiResult<()> {
+        let Some(category) = self.categories.get(&to).cloned() else {
+            return Ok(());
+        };
+        let receiver = self.receivers.get(&to).ok_or_else(|| missing("receiver"))?;
+        let (expert, p) = (receiver.actor.clone(), profile(&receiver.name));
+        let asked = escalations::create(
+            &self.ctx(sender, at),
+            NewEscalation {
+                organisation: to,
+                subject: "Dossier en attente".into(),
+                body: "La personne attend une réponse : quelles pièces manquent ?".into(),
+                category,
+                referral: Some(referral),
+                person: None,
+                urgency: domain::Urgency::Standard,
+            },
+        )
+        .await?;
+        if !self.chance(p.answers) {
+            return Ok(());
+        }
+        let answered = self.later(at, p.answer_days);
+        if answered > self.now {
+            return Ok(());
+        }
+        let body = "Il manque le dernier avis d'imposition.".into();
+        escalations::change(
+            &self.ctx(&expert, answered),
+            asked.id,
+            EscalationChange::Answer { body },
+        )
+        .await?;
+        let closed = self.later(answered, (0, 3));
+        if closed <= self.now && self.chance(0.7) {
+            escalations::change(&self.ctx(sender, closed), asked.id, EscalationChange::Close)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Plays one referral from `sent` to where it stands today, and the referrals it is
@@ -356,8 +408,17 @@ pub async fn play(app: &AppState, db: &DatabaseConnection, count: u32) -> ApiRes
     let first = super::story::actor(app, senders_emails[0]).await?;
     let tenant = first.tenant_id;
     let organisations = directory::all_organisations(&app.db, tenant).await?;
-    let services: Vec<(ServiceId, OrganisationId)> = directory::all_services(&app.db, tenant)
-        .await?
+    let all_services = directory::all_services(&app.db, tenant).await?;
+    let categories: HashMap<OrganisationId, String> = all_services
+        .iter()
+        .map(|s| {
+            (
+                OrganisationId::from_uuid(s.organisation_id),
+                s.category.clone(),
+            )
+        })
+        .collect();
+    let services: Vec<(ServiceId, OrganisationId)> = all_services
         .into_iter()
         .map(|s| {
             (
@@ -448,6 +509,7 @@ pub async fn play(app: &AppState, db: &DatabaseConnection, count: u32) -> ApiRes
         rng,
         receivers,
         services,
+        categories,
     };
     for i in 0..count {
         // Two referrals in three from France Services; a little more activity lately.
@@ -493,6 +555,13 @@ pub async fn play(app: &AppState, db: &DatabaseConnection, count: u32) -> ApiRes
         )
         .await?;
         let actor = sender.actor.clone();
+        // One referral in twelve makes the desk ask the partner's back office a day later.
+        if world.chance(1.0 / 12.0) {
+            let asked = world.later(sent, (1, 1));
+            if asked <= now {
+                world.ask_back_office(&actor, created.id, to, asked).await?;
+            }
+        }
         world.live(&actor, created.id, to, sent, 0).await?;
     }
     Ok(())

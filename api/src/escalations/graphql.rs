@@ -332,7 +332,7 @@ async fn list(
 }
 
 /// One receiving organisation's escalations: counts and delays only.
-pub struct EscalationFigures(service::OrganisationFigures);
+pub struct EscalationFigures(pub service::OrganisationFigures);
 
 #[Object]
 impl EscalationFigures {

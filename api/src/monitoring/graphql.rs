@@ -208,6 +208,13 @@ impl OrganisationDelays {
     async fn alerts(&self) -> Vec<MonitoringAlert> {
         self.0.alerts.iter().map(|a| (*a).into()).collect()
     }
+    /// The escalations its back office received in the period (null when none).
+    async fn escalations(&self) -> Option<crate::escalations::graphql::EscalationFigures> {
+        self.0
+            .escalations
+            .clone()
+            .map(crate::escalations::graphql::EscalationFigures)
+    }
 }
 
 /// What happened during one week of the period.

@@ -289,6 +289,13 @@ fn organisation_rows(report: &DelayReport) -> Vec<Value> {
                 flagged => o.flagged(),
                 alerts => o.alerts.iter().map(|a| a.label_fr()).collect::<Vec<_>>(),
                 figures => summary(&o.figures),
+                escalations => o.escalations.as_ref().map(|e| context! {
+                    received => e.received,
+                    open => e.open,
+                    overdue => e.overdue,
+                    answered => e.answered,
+                    median => days(e.median_days_to_first_answer),
+                }),
                 services => o.services.iter().map(|s| context! {
                     id => s.service.id.to_string(),
                     name => s.service.name.clone(),

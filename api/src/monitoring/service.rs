@@ -62,9 +62,8 @@ pub struct OrganisationDelays {
     pub services: Vec<ServiceDelays>,
     /// The thresholds it crosses; flagged when not empty.
     pub alerts: Vec<Alert>,
-    // Extension point (issue 9, escalations): the organisation's escalation first answers go
-    // here as a `monitoring::FirstAnswers`, aggregated from the escalations' own summary rows
-    // the same way `store::figures` does for referrals.
+    /// The escalations it received in the period (none when it received none).
+    pub escalations: Option<crate::escalations::service::OrganisationFigures>,
 }
 
 impl OrganisationDelays {
@@ -235,6 +234,7 @@ pub async fn report(ctx: &Ctx<'_>, request: ReportRequest) -> ApiResult<DelayRep
             figures: Figures::default(),
             services: Vec::new(),
             alerts: Vec::new(),
+            escalations: None,
         });
         entry.figures.merge(&figures);
         entry.services.push(ServiceDelays {
@@ -245,10 +245,17 @@ pub async fn report(ctx: &Ctx<'_>, request: ReportRequest) -> ApiResult<DelayRep
             figures,
         });
     }
+    let mut escalations: HashMap<Uuid, _> =
+        crate::escalations::service::figures_unchecked(ctx, Some(from), Some(to))
+            .await?
+            .into_iter()
+            .map(|f| (f.organisation.as_uuid(), f))
+            .collect();
     let mut organisations: Vec<OrganisationDelays> = by_org
         .into_values()
         .map(|mut o| {
             o.alerts = monitoring::alerts(&o.figures, &thresholds);
+            o.escalations = escalations.remove(&o.organisation.id);
             o.services.sort_by(|a, b| {
                 (&a.service.name, a.service.id).cmp(&(&b.service.name, b.service.id))
             });
