@@ -19,6 +19,16 @@ pub fn duplicate_key(first_name: &str, last_name: &str, birth_date: Date) -> Str
     )
 }
 
+/// The words of a search for a person, folded as [`duplicate_key`] folds names: each must
+/// appear in the key, so "lea durand", "Durand Léa" and "LÉA" all find Léa Durand.
+pub fn search_words(search: &str) -> Vec<String> {
+    fold(search)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Lower-cases, folds accents and ligatures, and collapses separators into single spaces.
 fn fold(name: &str) -> String {
     let mut folded = String::with_capacity(name.len());

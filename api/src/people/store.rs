@@ -1,11 +1,7 @@
 //! People in the database: always within the actor's tenant and organisation.
 
 use domain::{Actor, PersonId};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-    sea_query::{Expr, Func, LikeExpr},
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
     entities::person,
@@ -49,7 +45,7 @@ pub fn by_name(row: &person::Model) -> Cursor {
 }
 
 /// The organisation's people by last name then first name, optionally matching a search on
-/// either name (case-insensitive).
+/// their names or birth date (accents, case and word order ignored).
 pub async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -60,18 +56,11 @@ pub async fn list(
     let mut query = person::Entity::find()
         .filter(C::TenantId.eq(actor.tenant_id.as_uuid()))
         .filter(C::OrganisationId.eq(actor.organisation_id.as_uuid()));
-    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = search
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
-        query = query.filter(
-            Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col(C::LastName))).like(pattern()))
-                .add(Expr::expr(Func::lower(Expr::col(C::FirstName))).like(pattern())),
-        );
+    // Each folded word of the search within the duplicate key (folded names and birth date):
+    // accents, case and word order do not matter, the same on both databases. Folded words
+    // are letters and digits only, so nothing in them is a LIKE wildcard.
+    for word in domain::person::search_words(search.unwrap_or_default()) {
+        query = query.filter(C::DuplicateKey.like(format!("%{word}%")));
     }
     let rows = keyset(
         query,
