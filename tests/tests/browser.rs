@@ -415,7 +415,8 @@ async fn the_back_office_works_the_inbox() {
     browser
         .wait_for_path(&format!("/orientations/{stale}/accepter"))
         .await;
-    let alert = browser.text("main [role='alert']").await;
+    // The error summary at the top says it.
+    let alert = browser.text("#resume-erreurs li").await;
     assert_eq!(
         alert,
         "L'orientation a changé entre-temps : rechargez-la avant d'agir."
@@ -708,5 +709,79 @@ async fn the_coordinator_reads_the_dashboard_filters_it_and_downloads_the_csv() 
     );
     let shot = browser.screenshot("browser-dashboard").await;
     println!("screenshot: {}", shot.display());
+    browser.close().await;
+}
+
+/// A failed form, as the GOV.UK and DSFR patterns ask: the title starts with "Erreur", a
+/// summary at the top has the focus and links to the field, the field says what is wrong, and
+/// everything typed is still there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_form_says_what_to_fix_and_keeps_what_was_typed() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let t = app.with_territory("Arras").await;
+    let browser = Browser::start(&app.url).await;
+    browser.open("/personnes").await;
+    browser.wait_for_path("/connexion").await;
+    browser.sign_in(&t.agent.email, PASSWORD).await;
+    browser.wait_for_path("/personnes").await;
+    let title = browser.client.title().await.expect("title");
+    assert!(!title.starts_with("Erreur"), "{title}");
+
+    browser.fill("#person-lastName", "Dupont").await;
+    browser.fill("#person-firstName", "Élodie").await;
+    browser.fill("#person-phone", "06 12 34 56 78").await;
+    // Born in the future: the server refuses it.
+    browser.set_value("#person-birthDate", "2999-01-01").await;
+    browser
+        .click_button("#form-person", "Enregistrer la personne")
+        .await;
+    browser
+        .wait_for_text("Le formulaire n'a pas été enregistré")
+        .await;
+
+    let title = browser.client.title().await.expect("title");
+    assert!(title.starts_with("Erreur : "), "{title}");
+    let summary = browser.find("#resume-erreurs").await;
+    let focused = browser
+        .client
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .expect("the focused element");
+    assert_eq!(
+        focused,
+        serde_json::json!("resume-erreurs"),
+        "the summary has the focus"
+    );
+    let link = browser.find("#resume-erreurs a").await;
+    assert_eq!(
+        link.attr("href").await.unwrap().as_deref(),
+        Some("#person-birthDate")
+    );
+    assert_eq!(
+        summary.text().await.unwrap(),
+        "Le formulaire n'a pas été enregistré\nDate de naissance : date de naissance invraisemblable."
+    );
+    let field = browser.find("#person-birthDate").await;
+    assert_eq!(
+        field.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        field.attr("aria-describedby").await.unwrap().as_deref(),
+        Some("person-birthDate-error")
+    );
+    assert_eq!(
+        browser.text("#person-birthDate-error").await,
+        "date de naissance invraisemblable"
+    );
+    for (css, typed) in [
+        ("#person-lastName", "Dupont"),
+        ("#person-firstName", "Élodie"),
+        ("#person-phone", "06 12 34 56 78"),
+        ("#person-birthDate", "2999-01-01"),
+    ] {
+        let value = browser.find(css).await.prop("value").await.unwrap();
+        assert_eq!(value.as_deref(), Some(typed), "{css} kept");
+    }
     browser.close().await;
 }

@@ -723,7 +723,7 @@ async fn duplicates_are_reported_not_merged(app: TestApp) {
     // Bad input names its field and writes nothing.
     for (input, field) in [
         (
-            json!({ "firstName": "A", "lastName": "B", "birthDate": "02/07/1984" }),
+            json!({ "firstName": "A", "lastName": "B", "birthDate": "1984/07/02" }),
             "birthDate",
         ),
         (

@@ -96,7 +96,68 @@ pub fn status_of(err: &ApiError) -> StatusCode {
 
 /// What a template needs to show a failed form's error beside its field (`macros.html`).
 pub fn form_error(form: &str, err: &ApiError) -> Value {
-    context! { form => form, field => err.field(), message => err.message_for_field() }
+    let message = err.message_for_field();
+    // The error summary at the top of the page says it as a sentence naming the field.
+    let sentence = match err.field().and_then(field_label) {
+        Some(label) => format!("{label} : {}.", message.trim_end_matches('.')),
+        None => sentence_of(&message),
+    };
+    context! { form => form, field => err.field(), message => message, sentence => sentence }
+}
+
+/// A message as a sentence: a capital first letter and a full stop.
+fn sentence_of(message: &str) -> String {
+    let mut chars = message.trim().trim_end_matches('.').chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+/// The label a form shows for a field, as the error summary names it.
+fn field_label(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "firstName" => "Prénom",
+        "lastName" => "Nom",
+        "birthDate" => "Date de naissance",
+        "phone" => "Téléphone",
+        "email" => "Adresse e-mail",
+        "address" => "Adresse",
+        "name" => "Nom",
+        "backOfficeEmail" => "Boîte de réception",
+        "category" => "Catégorie",
+        "responseDays" => "Délai de réponse",
+        "urgentResponseDays" => "Délai de réponse en urgence",
+        "password" => "Mot de passe",
+        "confirmation" => "Confirmation du mot de passe",
+        "roles" => "Rôles",
+        "recipientOrganisationIds" => "Organisations destinataires",
+        "purposes" => "Finalités",
+        "dataCategories" => "Données partagées",
+        "method" => "Mode de recueil",
+        "expiresAt" => "Valable jusqu'au",
+        "evidence" => "Preuve ou observation",
+        "textVersion" => "Version du texte",
+        "serviceId" => "Service",
+        "consentId" => "Consentement",
+        "motive" => "Motif",
+        "urgency" => "Urgence",
+        "reason" => "Motif",
+        "comment" => "Commentaire",
+        "question" => "Question",
+        "answer" => "Réponse",
+        "outcome" => "Résultat",
+        "subject" => "Objet",
+        "body" => "Message",
+        "organisationId" => "Organisation",
+        "reopenDays" => "Délai de réouverture",
+        "answerDays" => "Délai de réponse",
+        "urgentAnswerDays" => "Délai de réponse en urgence",
+        "latePercentAbove" => "Seuil de réponses en retard",
+        "acceptancePercentBelow" => "Seuil d'acceptation",
+        "minReferrals" => "Nombre minimal d'orientations",
+        _ => return None,
+    })
 }
 
 /// A page from its `data`, with `extra` (a notice, a failed form and its values) over it, in the

@@ -266,15 +266,18 @@ impl OptionalText {
 }
 
 /// A date of birth: a real date, in the past, after 1900, written `AAAA-MM-JJ` (what the API
-/// contract and a date field send).
+/// contract and a date field send) or `JJ/MM/AAAA` (what a person types, and what the pages'
+/// hint and error say).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
 pub struct BirthDate(time::Date);
 
 impl BirthDate {
     pub fn parse(field: &str, raw: &str, today: time::Date) -> Result<Self> {
-        let date = parse_date(raw.trim())
-            .ok_or_else(|| Error::invalid(field, "date attendue au format AAAA-MM-JJ"))?;
+        let raw = raw.trim();
+        let date = parse_date(raw)
+            .or_else(|| parse_french_date(raw))
+            .ok_or_else(|| Error::invalid(field, "date attendue au format JJ/MM/AAAA"))?;
         if date > today || date.year() < 1900 {
             return Err(Error::invalid(field, "date de naissance invraisemblable"));
         }
@@ -284,6 +287,18 @@ impl BirthDate {
     pub const fn get(self) -> time::Date {
         self.0
     }
+}
+
+/// `JJ/MM/AAAA`, the year in four digits.
+fn parse_french_date(raw: &str) -> Option<time::Date> {
+    use time::macros::format_description;
+    let french = format_description!("[day]/[month]/[year repr:full]");
+    (raw.len() == 10
+        && raw
+            .get(6..)
+            .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit())))
+    .then(|| time::Date::parse(raw, french).ok())
+    .flatten()
 }
 
 /// `AAAA-MM-JJ`, the year in four digits.

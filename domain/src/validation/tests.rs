@@ -183,11 +183,22 @@ fn birth_dates_must_be_plausible() {
             .get(),
         date!(1984 - 07 - 02)
     );
+    // As a person types it, and as the pages' hint says.
+    assert_eq!(
+        BirthDate::parse("birthDate", " 02/07/1984 ", today)
+            .unwrap()
+            .get(),
+        date!(1984 - 07 - 02)
+    );
     for bad in [
         "2030-01-01",
         "1850-01-01",
         "",
-        "02/07/1984",
+        "31/02/1984",
+        "2/7/1984",
+        "02/07/84",
+        "02/07/+984",
+        "01/01/2030",
         "1984-02-31",
         "84-07-02",
         "+1984-07-02",
