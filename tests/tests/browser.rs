@@ -356,7 +356,7 @@ async fn the_back_office_works_the_inbox() {
     browser
         .wait_for_path(&format!("/orientations/{id}?fait=accuser-reception"))
         .await;
-    assert!(browser.body_text().await.contains("C'est enregistré."));
+    assert!(browser.body_text().await.contains("Réception accusée"));
     assert_eq!(browser.content("#statut").await, "Prise en compte");
 
     browser.click_button("#action-accepter", "Accepter").await;
@@ -783,5 +783,78 @@ async fn a_failed_form_says_what_to_fix_and_keeps_what_was_typed() {
         let value = browser.find(css).await.prop("value").await.unwrap();
         assert_eq!(value.as_deref(), Some(typed), "{css} kept");
     }
+    browser.close().await;
+}
+
+/// Refusing ends the referral: no reason is chosen for the user, a box must be ticked, and a
+/// form posted without it (the browser's own check bypassed) changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusing_asks_for_a_reason_and_a_confirmation() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let t = app.with_territory("Arras").await;
+    let person = app
+        .create_person(&t.agent, "Élodie", "Dupont", "1984-07-02")
+        .await;
+    let consent = app
+        .record_consent(&t.agent, &person, &[&t.caf.organisation_id], None)
+        .await;
+    let sent = app
+        .send_referral(&t.agent, &person, &consent, &t.caf_service, "STANDARD")
+        .await;
+    let id = ok(&sent)["createReferral"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let browser = Browser::start(&app.url).await;
+    browser
+        .open(&format!("/connexion?suite=%2Forientations%2F{id}"))
+        .await;
+    browser.sign_in(&t.caf.email, PASSWORD).await;
+    browser.wait_for_path(&format!("/orientations/{id}")).await;
+
+    let reason = browser.find("#decline-reason").await;
+    assert_eq!(reason.prop("value").await.unwrap().as_deref(), Some(""));
+    assert!(reason.attr("required").await.unwrap().is_some());
+    let tick = browser.find("#refuser-confirmed").await;
+    assert!(tick.attr("required").await.unwrap().is_some());
+
+    // A reason, but the box left unticked and the browser's check removed: refused, in words.
+    browser
+        .set_value("#decline-reason", "NOT_OUR_SERVICE")
+        .await;
+    browser
+        .client
+        .execute(
+            "document.getElementById('refuser-confirmed').removeAttribute('required');",
+            vec![],
+        )
+        .await
+        .expect("script");
+    browser.click_button("#action-refuser", "Refuser").await;
+    browser
+        .wait_for_text("Le formulaire n'a pas été enregistré")
+        .await;
+    assert!(
+        browser
+            .text("#resume-erreurs li")
+            .await
+            .starts_with("Confirmation : cochez la case")
+    );
+    assert_eq!(browser.content("#statut").await, "Envoyée");
+    let reason = browser.find("#decline-reason").await;
+    assert_eq!(
+        reason.prop("value").await.unwrap().as_deref(),
+        Some("NOT_OUR_SERVICE"),
+        "the reason chosen is kept"
+    );
+
+    // Ticked: refused, and the page says so.
+    browser.click("label[for='refuser-confirmed']").await;
+    browser.click_button("#action-refuser", "Refuser").await;
+    browser
+        .wait_for_path(&format!("/orientations/{id}?fait=refuser"))
+        .await;
+    assert!(browser.body_text().await.contains("Orientation refusée."));
+    assert_eq!(browser.content("#statut").await, "Refusée");
     browser.close().await;
 }

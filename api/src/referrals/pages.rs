@@ -417,10 +417,7 @@ async fn detail(
     Path(id): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let notice = done.fait.as_deref().map(|f| match f {
-        "envoyee" => "L'orientation a été envoyée.",
-        _ => "C'est enregistré.",
-    });
+    let notice = done.fait.as_deref().map(notice_of);
     show(
         &app,
         &page,
@@ -540,6 +537,48 @@ struct ActionFields {
     user_id: Option<String>,
     #[serde(default)]
     body: String,
+    /// The box ticked to confirm an action that ends the referral here (refuse, redirect,
+    /// cancel).
+    #[serde(default)]
+    confirmed: Option<String>,
+}
+
+/// Refusing, redirecting and cancelling cannot be undone: their forms ask to tick a box, and
+/// a form posted without it changes nothing.
+fn confirmed(action: ReferralAction, f: &ActionFields) -> ApiResult<()> {
+    let asks = matches!(
+        action,
+        ReferralAction::Decline | ReferralAction::Redirect | ReferralAction::Cancel
+    );
+    if asks && f.confirmed.as_deref().is_none_or(|v| v.trim().is_empty()) {
+        return Err(ApiError::invalid(
+            "confirmed",
+            "cochez la case pour confirmer cette action, qui ne peut pas être annulée",
+        ));
+    }
+    Ok(())
+}
+
+/// What the referral page says after each action.
+fn notice_of(path: &str) -> &'static str {
+    match path {
+        "envoyee" => "L'orientation a été envoyée.",
+        "accuser-reception" => {
+            "Réception accusée : le partenaire qui vous oriente la personne le voit."
+        }
+        "demander-complement" => {
+            "Demande de complément envoyée : le délai est suspendu jusqu'à la réponse."
+        }
+        "completer" => "Complément transmis : le délai reprend.",
+        "accepter" => "Orientation acceptée.",
+        "refuser" => "Orientation refusée.",
+        "reorienter" => "Orientation réorientée vers le service choisi.",
+        "cloturer" => "Orientation clôturée.",
+        "annuler" => "Orientation annulée.",
+        "attribuer" => "Attribution enregistrée.",
+        "commenter" => "Commentaire ajouté.",
+        _ => "C'est enregistré.",
+    }
 }
 
 /// The page path of each action, as its form posts to it.
@@ -564,6 +603,7 @@ fn change_of(path: &str, f: &ActionFields) -> ApiResult<Change> {
         .into_iter()
         .find(|a| action_path(*a) == path)
         .ok_or(ApiError::Domain(domain::Error::NotFound))?;
+    confirmed(action, f)?;
     Ok(match action {
         ReferralAction::Acknowledge => Change::Acknowledge,
         ReferralAction::RequestInfo => Change::RequestInfo {

@@ -156,6 +156,7 @@ fn field_label(field: &str) -> Option<&'static str> {
         "latePercentAbove" => "Seuil de réponses en retard",
         "acceptancePercentBelow" => "Seuil d'acceptation",
         "minReferrals" => "Nombre minimal d'orientations",
+        "confirmed" => "Confirmation",
         _ => return None,
     })
 }
