@@ -423,7 +423,7 @@ async fn the_demo_runs_on_its_embedded_default() {
     assert_eq!(home.url().path(), "/");
     assert!(home.text().await.unwrap().contains("Bonjour Julie Accueil"));
     let sent = http
-        .get(format!("{base}/orientations/envoyees"))
+        .get(format!("{base}/orientations/envoyees?statut=toutes"))
         .send()
         .await
         .unwrap()

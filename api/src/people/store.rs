@@ -80,3 +80,21 @@ pub async fn insert(db: &impl ConnectionTrait, model: person::Model) -> ApiResul
         .await?;
     Ok(model)
 }
+
+/// The people of `ids` within the tenant, for lists whose views already decided who may see
+/// each identity (a view without a person has no id to load).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    tenant: domain::TenantId,
+    ids: &[uuid::Uuid],
+) -> ApiResult<Vec<person::Model>> {
+    use person::Column as C;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(person::Entity::find()
+        .filter(C::TenantId.eq(tenant.as_uuid()))
+        .filter(C::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}

@@ -69,6 +69,26 @@ fn badge(status: ReferralStatus) -> &'static str {
     }
 }
 
+/// What the viewer is expected to do next, or to wait for, as the lists say it.
+fn next_step(r: &ReferralView) -> &'static str {
+    let may = |a: ReferralAction| r.actions.contains(&a);
+    if r.status.is_final() {
+        "Terminée"
+    } else if may(ReferralAction::Acknowledge) {
+        "À accuser réception"
+    } else if may(ReferralAction::ProvideInfo) {
+        "Répondre à la question"
+    } else if r.status == ReferralStatus::InfoRequested {
+        "En attente du complément"
+    } else if may(ReferralAction::Accept) {
+        "À accepter ou refuser"
+    } else if may(ReferralAction::Complete) {
+        "À clôturer une fois l'accompagnement fait"
+    } else {
+        "En attente du partenaire"
+    }
+}
+
 /// Table rows for a list of views, the names of services and organisations loaded in two
 /// queries for the whole list.
 pub async fn rows(ctx: &Ctx<'_>, views: &[ReferralView]) -> ApiResult<Vec<Value>> {
@@ -87,10 +107,23 @@ pub async fn rows(ctx: &Ctx<'_>, views: &[ReferralView]) -> ApiResult<Vec<Value>
         .into_iter()
         .map(|o| (o.id, o.name))
         .collect();
+    let person_ids: Vec<uuid::Uuid> = views
+        .iter()
+        .filter_map(|r| r.person)
+        .map(|p| p.as_uuid())
+        .collect();
+    let people: HashMap<uuid::Uuid, String> =
+        crate::people::store::by_ids(ctx.db, ctx.actor.tenant_id, &person_ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, format!("{} {}", p.first_name, p.last_name)))
+            .collect();
     Ok(views
         .iter()
         .map(|r| {
             context! {
+                who => r.person.and_then(|p| people.get(&p.as_uuid())),
+                next_step => next_step(r),
                 id => r.id.to_string(),
                 status => r.status.as_str(),
                 status_label => r.status.label_fr(),
@@ -145,14 +178,17 @@ async fn territory(
 async fn list(app: &AppState, page: &PageUser, listing: Listing, q: ListQuery) -> Response {
     let ctx = page.ctx(app);
     let result = async {
-        let statuses = q
-            .statut
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(ReferralStatus::parse)
-            .transpose()?;
+        // Open referrals unless asked otherwise: those are the ones someone has to act on.
+        let statuses: Vec<ReferralStatus> = match q.statut.as_deref().unwrap_or("") {
+            "" | "ouvertes" => ReferralStatus::ALL
+                .into_iter()
+                .filter(|s| !s.is_final())
+                .collect(),
+            "toutes" => Vec::new(),
+            code => vec![ReferralStatus::parse(code)?],
+        };
         let filters = Filters {
-            statuses: statuses.into_iter().collect(),
+            statuses,
             overdue: q.retard.as_deref().filter(|r| *r == "oui").map(|_| true),
             assignee_id: q
                 .moi
@@ -207,6 +243,7 @@ async fn list(app: &AppState, page: &PageUser, listing: Listing, q: ListQuery) -
             next => next,
             first_page => q.apres.is_none(),
             received => listing == Listing::Received,
+            sent => listing == Listing::Sent,
             territory => listing == Listing::Territory,
             heading => match listing {
                 Listing::Received => "Orientations reçues",
