@@ -77,6 +77,31 @@ async fn lists_say_who_and_what_next(app: TestApp) {
         .await;
     assert!(row(&all, &closed).contains("Terminée"));
 
+    // The referral waiting for the desk's answer: the question on top, the clock stopped, the
+    // person's name a link to her page, a breadcrumb back to the list.
+    let (_, page) = app.page(&t.agent, &format!("/orientations/{asked}")).await;
+    let top = &page[page.find("<h1>").unwrap()..page.find("L'orientation</h2>").unwrap()];
+    assert!(top.contains("Complément demandé — délai suspendu"), "{top}");
+    assert!(
+        top.contains("Question du partenaire : L&#x27;avis d&#x27;imposition ?"),
+        "{top}"
+    );
+    assert!(page.contains(&format!("href=\"/personnes/{person}\"")));
+    assert!(
+        page.contains(r#"class="fr-breadcrumb""#)
+            && page.contains(r#"href="/orientations/envoyees""#)
+    );
+    // The CAF sees the question too, and that it waits; its person's name is not a link.
+    let (_, page) = app.page(&t.caf, &format!("/orientations/{asked}")).await;
+    assert!(page.contains("Le délai de réponse reprend"), "{page}");
+    assert!(!page.contains(&format!("/personnes/{person}")));
+    // A closed referral: when it closed, no due date nor urgency.
+    let (_, page) = app.page(&t.agent, &format!("/orientations/{closed}")).await;
+    assert!(
+        page.contains("Close le") && !page.contains("Réponse attendue le"),
+        "{page}"
+    );
+
     // The coordinator's territory list: never a "Personne" column, never the name.
     let (_, territory) = app.page(&t.coordinator, "/suivi").await;
     assert!(territory.contains(&format!("/orientations/{waiting}\"")));

@@ -22,7 +22,7 @@ domain::code_enum! {
         ReferralCreated = "REFERRAL_CREATED" => "Nouvelle orientation",
         ReferralAssigned = "REFERRAL_ASSIGNED" => "Orientation attribuée",
         ReferralStatusChanged = "REFERRAL_STATUS_CHANGED" => "Orientation mise à jour",
-        ReferralInfoRequested = "REFERRAL_INFO_REQUESTED" => "Informations demandées",
+        ReferralInfoRequested = "REFERRAL_INFO_REQUESTED" => "Complément demandé",
         Reminder = "REMINDER" => "Relance avant échéance",
         Overdue = "OVERDUE" => "Échéance dépassée",
         Escalation = "ESCALATION" => "Retard signalé",

@@ -15,7 +15,7 @@ use axum::{
 use axum_extra::extract::Form;
 use domain::{
     ConsentStatus, DeclineReason, OrganisationId, Outcome, PersonId, ReferralAction,
-    ReferralStatus, Urgency,
+    ReferralEventKind, ReferralStatus, Urgency,
 };
 use minijinja::{Value, context};
 use time::format_description::well_known::Rfc3339;
@@ -491,6 +491,19 @@ async fn detail_data(ctx: &Ctx<'_>, id: &str) -> ApiResult<Value> {
     user_ids.dedup();
     let names = crate::auth::service::names(ctx, &user_ids).await?;
     let row = rows(ctx, std::slice::from_ref(&view)).await?.remove(0);
+    // The question waiting for an answer, at the top of the page while the clock is stopped
+    // (none for those who may not read comments: the timeline hides them already).
+    let pending_question = view
+        .status
+        .clock_paused()
+        .then(|| {
+            timeline
+                .iter()
+                .rev()
+                .find(|e| e.kind == ReferralEventKind::RequestInfo)
+                .and_then(|e| e.comment.clone())
+        })
+        .flatten();
     let timeline: Vec<Value> = timeline
         .into_iter()
         .map(|e| {
@@ -537,6 +550,9 @@ async fn detail_data(ctx: &Ctx<'_>, id: &str) -> ApiResult<Value> {
         version => view.version,
         motive => view.motive,
         person => person,
+        holds_person => view.person.is_some() && view.from_organisation == ctx.actor.organisation_id,
+        pending_question => pending_question,
+        paused => view.status.clock_paused(),
         identity_hidden => view.access.content && !view.access.identity,
         outcome => view.outcome.map(|o| o.label_fr()),
         decline_reason => view.decline_reason.map(|d| d.label_fr()),

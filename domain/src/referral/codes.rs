@@ -7,7 +7,7 @@ code_enum! {
     pub enum ReferralStatus (field = "status") {
         Sent = "SENT" => "Envoyée",
         Acknowledged = "ACKNOWLEDGED" => "Prise en compte",
-        InfoRequested = "INFO_REQUESTED" => "Informations demandées",
+        InfoRequested = "INFO_REQUESTED" => "Complément demandé",
         Accepted = "ACCEPTED" => "Acceptée",
         Completed = "COMPLETED" => "Terminée",
         Declined = "DECLINED" => "Refusée",
@@ -35,8 +35,8 @@ code_enum! {
     /// Something done to a referral; also the `kind` of its timeline events.
     pub enum ReferralAction (field = "action") {
         Acknowledge = "ACKNOWLEDGE" => "Prise en compte",
-        RequestInfo = "REQUEST_INFO" => "Demande d'informations",
-        ProvideInfo = "PROVIDE_INFO" => "Informations fournies",
+        RequestInfo = "REQUEST_INFO" => "Demande de complément",
+        ProvideInfo = "PROVIDE_INFO" => "Complément fourni",
         Accept = "ACCEPT" => "Acceptation",
         Decline = "DECLINE" => "Refus",
         Redirect = "REDIRECT" => "Réorientation",
@@ -54,8 +54,8 @@ code_enum! {
     pub enum ReferralEventKind (field = "kind") {
         Create = "CREATE" => "Orientation envoyée",
         Acknowledge = "ACKNOWLEDGE" => "Prise en compte",
-        RequestInfo = "REQUEST_INFO" => "Demande d'informations",
-        ProvideInfo = "PROVIDE_INFO" => "Informations fournies",
+        RequestInfo = "REQUEST_INFO" => "Demande de complément",
+        ProvideInfo = "PROVIDE_INFO" => "Complément fourni",
         Accept = "ACCEPT" => "Acceptation",
         Decline = "DECLINE" => "Refus",
         Redirect = "REDIRECT" => "Réorientation",
