@@ -549,7 +549,9 @@ async fn the_local_mailbox_shows_every_mail(backend: Backend) {
         .await
         .unwrap();
     assert!(list.contains("Votre compte Passerelle"), "{list}");
-    assert!(list.contains("Envoyé"));
+    // Kept here, not sent: the page does not pretend it left.
+    assert!(list.contains("Conservé (non envoyé)"), "{list}");
+    assert!(!list.contains(">Envoyé<"), "{list}");
     assert!(list.contains(">Courriels</a>"), "a Courriels menu item");
     let start = list
         .find("href=\"/admin/courriels/")
@@ -568,6 +570,7 @@ async fn the_local_mailbox_shows_every_mail(backend: Backend) {
     let mail = mail.text().await.unwrap().replace("&#x2f;", "/");
     assert!(mail.contains(&format!("{}/invitation/", app.url)), "{mail}");
     assert!(mail.contains("camille@arras.test"));
+    assert!(mail.contains("Conservé (non envoyé)"));
 }
 
 // --- The real binary: crash and throughput ---------------------------------------------------

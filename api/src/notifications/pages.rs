@@ -127,6 +127,7 @@ async fn detail(State(app): State<AppState>, page: PageUser, Path(id): Path<Stri
                 body => found.body_text,
                 message_id => found.message_id,
                 from => app.config.mail_from,
+                local => app.config.smtp_url.is_none(),
                 ..layout(&app, &page, "/admin/courriels")
             },
         ),
