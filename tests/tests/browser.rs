@@ -265,13 +265,20 @@ async fn the_agent_refers_a_person() {
         "the row says: {row}"
     );
 
-    // The same person again, written differently: recorded, with a warning.
+    // The same person again, written differently: shown first; recorded if the agent insists,
+    // with a warning.
     browser.click_button("nav.fr-nav", "Personnes").await;
     browser.wait_for_path("/personnes").await;
     browser.fill("#person-lastName", "DUPONT").await;
     browser.fill("#person-firstName", "elodie").await;
     browser.set_value("#person-birthDate", "1984-07-02").await;
     browser.click_button(form, "Enregistrer la personne").await;
+    browser
+        .wait_for_text("Votre organisation connaît peut-être déjà cette personne")
+        .await;
+    browser
+        .click_button(form, "Enregistrer quand même une nouvelle personne")
+        .await;
     let second_path = browser
         .wait_for_path_matching("the second person's page", |p| {
             person_id(p).is_some() && p != person_path
@@ -856,5 +863,60 @@ async fn refusing_asks_for_a_reason_and_a_confirmation() {
         .await;
     assert!(browser.body_text().await.contains("Orientation refusée."));
     assert_eq!(browser.content("#statut").await, "Refusée");
+    browser.close().await;
+}
+
+/// A person the organisation already knows is shown before a second record is made, in a
+/// neutral callout; the agent may still make a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_possible_duplicate_is_shown_before_the_record_is_made() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let t = app.with_territory("Arras").await;
+    let known = app
+        .create_person(&t.agent, "Élodie", "Dupont", "1984-07-02")
+        .await;
+    let browser = Browser::start(&app.url).await;
+    browser.open("/personnes").await;
+    browser.wait_for_path("/connexion").await;
+    browser.sign_in(&t.agent.email, PASSWORD).await;
+    browser.wait_for_path("/personnes").await;
+    browser.fill("#person-lastName", "DUPONT").await;
+    browser.fill("#person-firstName", "elodie").await;
+    browser.set_value("#person-birthDate", "1984-07-02").await;
+    browser
+        .click_button("#form-person", "Enregistrer la personne")
+        .await;
+    browser
+        .wait_for_text("Votre organisation connaît peut-être déjà cette personne")
+        .await;
+    assert_eq!(app.count("people").await, 1, "nothing recorded yet");
+    let callout = browser.find("#doublons-possibles").await;
+    assert_eq!(
+        callout.attr("role").await.unwrap(),
+        None,
+        "neutral, not an alert"
+    );
+    let link = browser.find("#doublons-possibles a").await;
+    assert_eq!(
+        link.attr("href").await.unwrap(),
+        Some(format!("/personnes/{known}"))
+    );
+    let title = browser.client.title().await.unwrap();
+    assert!(!title.starts_with("Erreur"), "{title}");
+    let kept = browser.find("#person-firstName").await.prop("value").await;
+    assert_eq!(kept.unwrap().as_deref(), Some("elodie"));
+
+    browser
+        .click_button(
+            "#form-person",
+            "Enregistrer quand même une nouvelle personne",
+        )
+        .await;
+    browser
+        .wait_for_path_matching("the new person's page", |p| {
+            person_id(p).is_some_and(|id| id != known)
+        })
+        .await;
+    assert_eq!(app.count("people").await, 2);
     browser.close().await;
 }

@@ -106,22 +106,53 @@ async fn list_page(
     )
 }
 
+/// The new-person form: the person, and whether the agent already saw the possible duplicates
+/// and still wants a new record.
+#[derive(serde::Deserialize)]
+struct NewPersonFields {
+    #[serde(flatten)]
+    person: PersonForm,
+    #[serde(default)]
+    nouvelle: Option<String>,
+}
+
 async fn create_person(
     State(app): State<AppState>,
     page: PageUser,
-    Form(form): Form<PersonForm>,
+    Form(fields): Form<NewPersonFields>,
 ) -> Response {
-    match service::create(&page.ctx(&app), form.clone()).await {
+    let form = fields.person;
+    let ctx = page.ctx(&app);
+    let values = context! {
+        firstName => form.first_name, lastName => form.last_name,
+        birthDate => form.birth_date, phone => form.phone, email => form.email,
+        address => form.address,
+    };
+    // Possible duplicates are shown before a record is made, not after: most of the time it
+    // is the same person, already known.
+    if fields.nouvelle.as_deref() != Some("oui") {
+        match service::duplicates_of(&ctx, &form).await {
+            Ok(found) if !found.is_empty() => {
+                let duplicates: Vec<Value> = found.iter().map(person_summary).collect();
+                return list_page(
+                    &app,
+                    &page,
+                    Search::default(),
+                    StatusCode::OK,
+                    context! { duplicates => duplicates, values => values, values_form => "person" },
+                )
+                .await;
+            }
+            Ok(_) => {}
+            Err(err) => return crate::web::render::error_page(&app, &page, &err),
+        }
+    }
+    match service::create(&ctx, form.clone()).await {
         Ok(created) => {
             Redirect::to(&format!("/personnes/{}?fait=creee", created.id)).into_response()
         }
         Err(err) => {
             let error = form_error("person", &err);
-            let values = context! {
-                firstName => form.first_name, lastName => form.last_name,
-                birthDate => form.birth_date, phone => form.phone, email => form.email,
-                address => form.address,
-            };
             list_page(
                 &app,
                 &page,

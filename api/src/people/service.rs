@@ -43,6 +43,21 @@ pub async fn possible_duplicates(
     store::possible_duplicates(ctx.db, person).await
 }
 
+/// The records the caller's organisation already holds with the names and birth date of
+/// `form`, before it is saved (none while the form itself is invalid: its errors come first).
+pub async fn duplicates_of(ctx: &Ctx<'_>, form: &PersonForm) -> ApiResult<Vec<person::Model>> {
+    ctx.authorize_own(Action::ManagePeople)?;
+    let (Ok(first), Ok(last), Ok(birth)) = (
+        Name::parse("firstName", &form.first_name),
+        Name::parse("lastName", &form.last_name),
+        BirthDate::parse("birthDate", &form.birth_date, ctx.now.date()),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let key = domain::duplicate_key(first.as_str(), last.as_str(), birth.get());
+    store::with_duplicate_key(ctx.db, ctx.actor, &key).await
+}
+
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PersonForm {

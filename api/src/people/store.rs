@@ -39,6 +39,23 @@ pub async fn possible_duplicates(
         .await?)
 }
 
+/// The organisation's records with this duplicate key, oldest first.
+pub async fn with_duplicate_key(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    key: &str,
+) -> ApiResult<Vec<person::Model>> {
+    use person::Column as C;
+    Ok(person::Entity::find()
+        .filter(C::TenantId.eq(actor.tenant_id.as_uuid()))
+        .filter(C::OrganisationId.eq(actor.organisation_id.as_uuid()))
+        .filter(C::DuplicateKey.eq(key))
+        .order_by_asc(C::CreatedAt)
+        .limit(20)
+        .all(db)
+        .await?)
+}
+
 /// The cursor of a person listed by name.
 pub fn by_name(row: &person::Model) -> Cursor {
     Cursor::new(vec![row.last_name.clone(), row.first_name.clone()], row.id)
