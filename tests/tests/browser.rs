@@ -920,3 +920,85 @@ async fn a_possible_duplicate_is_shown_before_the_record_is_made() {
     assert_eq!(app.count("people").await, 2);
     browser.close().await;
 }
+
+/// An agent picks a service whose organisation the person's consent does not name: the form
+/// offers to record that consent on the way, then comes back with the service chosen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_records_the_missing_consent_on_the_way_to_the_referral() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let t = app.with_territory("Arras").await;
+    let person = app
+        .create_person(&t.agent, "Élodie", "Dupont", "1984-07-02")
+        .await;
+    app.record_consent(&t.agent, &person, &[&t.cpam.organisation_id], None)
+        .await;
+    let browser = Browser::start(&app.url).await;
+    let new = format!("/orientations/nouvelle?personne={person}");
+    browser
+        .open(&format!(
+            "/connexion?suite={}",
+            new.replace('/', "%2F")
+                .replace('?', "%3F")
+                .replace('=', "%3D")
+        ))
+        .await;
+    browser.sign_in(&t.agent.email, PASSWORD).await;
+    browser.wait_for_path(&new).await;
+
+    let caf = format!("#service-{}", t.caf_service);
+    let radio = browser.find(&caf).await;
+    assert!(
+        radio.attr("disabled").await.unwrap().is_some(),
+        "looks disabled"
+    );
+    let why = browser
+        .text(&format!("#sans-consentement-{}", t.caf_service))
+        .await;
+    assert!(why.contains("ne nomme pas CAF Arras"), "{why}");
+    browser
+        .click(&format!("#sans-consentement-{} a", t.caf_service))
+        .await;
+    browser
+        .wait_for_path(&format!(
+            "/personnes/{person}/consentements/nouveau?service={}",
+            t.caf_service
+        ))
+        .await;
+    let ticked = browser
+        .find(&format!("#recipient-{}", t.caf.organisation_id))
+        .await;
+    assert!(
+        ticked.is_selected().await.unwrap(),
+        "the CAF already ticked"
+    );
+    browser
+        .fill("#consent-purposes", "Ouverture de droits")
+        .await;
+    browser.fill("#consent-dataCategories", "Identité").await;
+    browser
+        .click_button("#form-consent", "Enregistrer le consentement")
+        .await;
+    browser
+        .wait_for_path(&format!(
+            "/orientations/nouvelle?personne={person}&service={}&fait=consentement",
+            t.caf_service
+        ))
+        .await;
+    assert!(
+        browser
+            .body_text()
+            .await
+            .contains("Le consentement est enregistré")
+    );
+    let radio = browser.find(&caf).await;
+    assert!(radio.is_selected().await.unwrap(), "the service is chosen");
+    browser
+        .fill("#referral-motive", "Droits RSA à ouvrir")
+        .await;
+    browser
+        .click_button("#form-referral", "Envoyer l'orientation")
+        .await;
+    browser.wait_for_text("L'orientation a été envoyée.").await;
+    assert!(browser.body_text().await.contains("CAF Arras"));
+    browser.close().await;
+}

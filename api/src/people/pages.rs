@@ -44,6 +44,10 @@ pub fn routes() -> Router<AppState> {
         .route("/personnes/{id}", get(person_page))
         .route("/personnes/{id}/consentements", post(record_consent))
         .route(
+            "/personnes/{id}/consentements/nouveau",
+            get(consent_on_the_way),
+        )
+        .route(
             "/personnes/{id}/consentements/{consent}/retrait",
             post(withdraw_consent),
         )
@@ -317,6 +321,65 @@ struct ConsentFields {
     evidence: Option<String>,
     #[serde(default)]
     text_version: Option<String>,
+    /// On the way to a referral: the service the agent goes on to refer to.
+    #[serde(default)]
+    suite: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct OnTheWay {
+    #[serde(default)]
+    service: String,
+}
+
+/// The consent form alone, reached from the referral form when the chosen service's
+/// organisation is not named by any active consent: one thing on the page, the organisation
+/// ticked, and back to the referral with that service once recorded.
+async fn consent_on_the_way(
+    State(app): State<AppState>,
+    page: PageUser,
+    Path(id): Path<String>,
+    Query(q): Query<OnTheWay>,
+) -> Response {
+    consent_page(&app, &page, &id, &q.service, StatusCode::OK, context! {}).await
+}
+
+async fn consent_page(
+    app: &AppState,
+    page: &PageUser,
+    id: &str,
+    service: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Response {
+    let ctx = page.ctx(app);
+    let data = async {
+        let mut data = person_data(app, page, id).await?;
+        let service = directory::service(&ctx, input_id("serviceId", service)?).await?;
+        let organisation =
+            directory::organisation(&ctx, OrganisationId::from_uuid(service.organisation_id))
+                .await?
+                .name;
+        data = context! {
+            ..data,
+            ..context! {
+                service => context! { name => service.name, organisation => organisation },
+                then_service => service.id.to_string(),
+                checked => vec![service.organisation_id.to_string()],
+            }
+        };
+        Ok(data)
+    }
+    .await;
+    page_or_error(
+        app,
+        page,
+        status,
+        "people/consent_new.html",
+        "/personnes",
+        extra,
+        data,
+    )
 }
 
 fn lines(raw: &str) -> Vec<String> {
@@ -348,9 +411,30 @@ async fn record_consent(
         consents::record(&page.ctx(&app), form).await
     }
     .await;
-    match result {
-        Ok(_) => Redirect::to(&format!("/personnes/{id}?fait=consentement")).into_response(),
-        Err(err) => {
+    let on_the_way = fields.suite.clone().filter(|s| !s.is_empty());
+    match (result, on_the_way) {
+        (Ok(_), Some(service)) => Redirect::to(&format!(
+            "/orientations/nouvelle?personne={id}&service={}&fait=consentement",
+            form_urlencoded::byte_serialize(service.as_bytes()).collect::<String>()
+        ))
+        .into_response(),
+        (Ok(_), None) => {
+            Redirect::to(&format!("/personnes/{id}?fait=consentement")).into_response()
+        }
+        (Err(err), Some(service)) => {
+            let error = form_error("consent", &err);
+            let extra = context! { error => error, values => Value::from_serialize(&fields), checked => fields.recipient.clone() };
+            consent_page(
+                &app,
+                &page,
+                &id,
+                &service,
+                crate::web::render::status_of(&err),
+                extra,
+            )
+            .await
+        }
+        (Err(err), None) => {
             let error = form_error("consent", &err);
             let checked = fields.recipient.clone();
             show_person(

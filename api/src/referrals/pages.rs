@@ -292,6 +292,9 @@ struct NewQuery {
     personne: Option<String>,
     categorie: Option<String>,
     q: Option<String>,
+    /// The service chosen before a consent was recorded on the way.
+    service: Option<String>,
+    fait: Option<String>,
 }
 
 async fn new_page(
@@ -360,6 +363,8 @@ async fn new_form(
             .collect();
         Ok(context! {
             person => people::pages::person_summary(&person),
+            chosen => q.service,
+            notice => (q.fait.as_deref() == Some("consentement")).then_some("Le consentement est enregistré : le service est choisi, il reste à écrire le motif."),
             services => services,
             more_services => more_services,
             categories => directory::categories(&ctx).await?,
