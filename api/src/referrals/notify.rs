@@ -12,9 +12,10 @@ use crate::{
     notifications::{MailKind, NewMail, RenderedMail, mails},
 };
 
-/// `JJ/MM/AAAA`, as mails show the due date.
+/// `JJ/MM/AAAA` in French time, as mails show the due date (a deadline at 23:30 UTC falls on
+/// the next day in Paris).
 pub fn date_fr(at: time::OffsetDateTime) -> String {
-    let d = at.date();
+    let d = crate::web::templates::in_paris(at).unwrap_or(at).date();
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
 
@@ -185,4 +186,29 @@ pub async fn changed(
         }
     };
     Ok(vec![one])
+}
+
+#[cfg(test)]
+mod date_tests {
+    use time::macros::datetime;
+
+    #[test]
+    fn mails_give_the_day_in_french_time() {
+        assert_eq!(
+            super::date_fr(datetime!(2026-12-03 22:59 UTC)),
+            "03/12/2026"
+        );
+        assert_eq!(
+            super::date_fr(datetime!(2026-12-03 23:30 UTC)),
+            "04/12/2026"
+        );
+        assert_eq!(
+            super::date_fr(datetime!(2026-07-01 21:30 UTC)),
+            "01/07/2026"
+        );
+        assert_eq!(
+            super::date_fr(datetime!(2026-07-01 22:30 UTC)),
+            "02/07/2026"
+        );
+    }
 }

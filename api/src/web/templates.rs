@@ -32,6 +32,11 @@ impl Templates {
 fn paris(raw: &str) -> Option<time::OffsetDateTime> {
     let at =
         time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).ok()?;
+    in_paris(at)
+}
+
+/// `at` in French time (`None` at the edge of what `time` represents).
+pub fn in_paris(at: time::OffsetDateTime) -> Option<time::OffsetDateTime> {
     // Central European Time with summer time: last Sunday of March to last Sunday of October.
     let year = at.year();
     let last_sunday = |month: time::Month| {
