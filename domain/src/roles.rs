@@ -9,7 +9,7 @@ code_enum! {
         /// Front-desk agent: people, consent, sending referrals.
         Agent = "AGENT" => "Agent d'accueil",
         /// Back-office expert: works the organisation's inbox of received referrals.
-        BackOffice = "BACK_OFFICE" => "Expert back-office",
+        BackOffice = "BACK_OFFICE" => "Expert",
         /// Manages the members, services and API clients of one organisation.
         OrgAdmin = "ORG_ADMIN" => "Administrateur d'organisation",
         /// Watches delays and outcomes across the territory, without identities.

@@ -470,7 +470,7 @@ async fn the_agent_asks_an_expert_who_answers_and_the_agent_closes() {
     assert_eq!(browser.text("h1").await, "Sollicitations envoyées");
     assert!(browser.body_text().await.contains("Aucune sollicitation."));
     browser
-        .click_button("main", "Solliciter le back-office d'un partenaire")
+        .click_button("main", "Solliciter l'expert d'un partenaire")
         .await;
     browser.wait_for_path("/sollicitations/nouvelle").await;
     assert!(browser.find_all("script").await.is_empty());
@@ -574,7 +574,7 @@ async fn the_agent_asks_an_expert_who_answers_and_the_agent_closes() {
     let expected = [
         "Sollicitation envoyée",
         "Prise en charge",
-        "Réponse du back-office",
+        "Réponse de l'expert",
         "Sollicitation clôturée",
     ];
     assert_eq!(entries.len(), expected.len(), "{entries:?}");

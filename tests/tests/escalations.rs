@@ -505,7 +505,7 @@ async fn an_escalation_about_a_referral_is_on_its_timeline_and_both_pages_link(a
         assert_eq!(timeline[1]["actor"]["id"], t.agent.user_id.as_str());
         let (_, html) = page(&app, who, &format!("/orientations/{referral}")).await;
         assert!(html.contains(&format!("/sollicitations/{id}")), "linked");
-        assert!(html.contains("Sollicitation du back-office ouverte"));
+        assert!(html.contains("Sollicitation d'un expert ouverte"));
         let (_, html) = page(&app, who, &format!("/sollicitations/{id}")).await;
         assert!(
             html.contains(&format!("/orientations/{referral}")),

@@ -426,7 +426,7 @@ async fn detail(
     let notice = done.fait.as_deref().map(|f| match f {
         "ouverte" => "La sollicitation a été envoyée.",
         "repondre" => "Votre réponse a été envoyée.",
-        "ecrire" => "Votre message a été envoyé : le back-office vous répondra.",
+        "ecrire" => "Votre message a été envoyé : l'expert vous répondra.",
         "cloturer" => "La sollicitation est clôturée.",
         "rouvrir" => "La sollicitation est rouverte : une réponse est de nouveau attendue.",
         "prendre-en-charge" => "Vous suivez cette sollicitation.",

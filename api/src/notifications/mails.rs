@@ -199,7 +199,7 @@ pub fn escalation(
     let (subject, intro) = match kind {
         MailKind::EscalationCreated => (
             format!("Nouvelle sollicitation de {from} ({category})"),
-            format!("{from} sollicite le back-office de {to}."),
+            format!("{from} sollicite les experts de {to}."),
         ),
         MailKind::EscalationAnswered => (
             format!("Réponse de {to} à votre sollicitation ({category})"),

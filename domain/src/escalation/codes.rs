@@ -17,7 +17,7 @@ code_enum! {
         /// The receiving back office answers (again).
         Answer = "ANSWER" => "Répondre",
         /// The agent writes back: the escalation waits for the back office again.
-        Reply = "REPLY" => "Écrire au back-office",
+        Reply = "REPLY" => "Écrire à l'expert",
         Close = "CLOSE" => "Clôturer",
         /// The agent reopens a closed escalation, within the territory's window.
         Reopen = "REOPEN" => "Rouvrir",
@@ -35,7 +35,7 @@ code_enum! {
     /// shows.
     pub enum EscalationEventKind (field = "kind") {
         Opened = "OPENED" => "Sollicitation envoyée",
-        Answered = "ANSWERED" => "Réponse du back-office",
+        Answered = "ANSWERED" => "Réponse de l'expert",
         Replied = "REPLIED" => "Message de l'agent",
         Closed = "CLOSED" => "Sollicitation clôturée",
         Reopened = "REOPENED" => "Sollicitation rouverte",

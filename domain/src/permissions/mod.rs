@@ -89,7 +89,7 @@ code_enum! {
         ReadNotifications = "READ_NOTIFICATIONS" => "Consulter les courriels envoyés",
         /// Open an escalation to a partner's back office, and act on it as its sender — reply,
         /// close, reopen (target: the sending organisation).
-        OpenEscalation = "OPEN_ESCALATION" => "Solliciter le back-office d'un partenaire",
+        OpenEscalation = "OPEN_ESCALATION" => "Solliciter l'expert d'un partenaire",
         /// List the escalations an organisation sent and read their content — the subject, the
         /// messages, the person (target: the sending organisation).
         ReadSentEscalations = "READ_SENT_ESCALATIONS" => "Suivre les sollicitations envoyées",

@@ -69,7 +69,7 @@ code_enum! {
         Escalated = "ESCALATED" => "Retard signalé aux responsables",
         Unassigned = "UNASSIGNED" => "Remise dans la file de l'organisation",
         /// An agent asked a partner's back office about this referral (an escalation).
-        EscalationOpened = "ESCALATION_OPENED" => "Sollicitation du back-office ouverte",
+        EscalationOpened = "ESCALATION_OPENED" => "Sollicitation d'un expert ouverte",
     }
 }
 
