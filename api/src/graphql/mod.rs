@@ -26,6 +26,7 @@ pub struct QueryRoot(
     people::graphql::PeopleQuery,
     referrals::graphql::ReferralsQuery,
     escalations::graphql::EscalationsQuery,
+    crate::clients::graphql::ClientsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -37,6 +38,7 @@ pub struct MutationRoot(
     consents::graphql::ConsentsMutation,
     referrals::graphql::ReferralsMutation,
     escalations::graphql::EscalationsMutation,
+    crate::clients::graphql::ClientsMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
