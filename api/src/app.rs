@@ -83,6 +83,7 @@ impl AppState {
         Router::new()
             .merge(crate::ops::routes())
             .merge(graphql::routes())
+            .merge(crate::clients::oauth::routes())
             .merge(crate::web::routes(self))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),

@@ -36,7 +36,9 @@ pub use ids::{
     TenantId, UserId,
 };
 pub use organisation::OrganisationKind;
-pub use permissions::{Action, Actor, Target, authorize, may_grant, works_referrals};
+pub use permissions::{
+    Action, Actor, Target, authorize, may_grant, may_grant_client, works_referrals,
+};
 pub use person::duplicate_key;
 pub use referral::{
     DeclineReason, Outcome, Party, ReferralAccess, ReferralAction, ReferralEventKind,

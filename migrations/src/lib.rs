@@ -21,6 +21,7 @@ mod m20261202_130000_create_sign_in_limits;
 mod m20261202_130100_create_sessions;
 mod m20261202_130200_create_account_events;
 mod m20261203_100000_create_escalations;
+mod m20261203_120000_create_api_clients;
 mod m20261203_200000_create_referral_figures;
 mod m20261203_200100_add_alert_thresholds;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_130100_create_sessions::Migration),
             Box::new(m20261202_130200_create_account_events::Migration),
             Box::new(m20261203_100000_create_escalations::Migration),
+            Box::new(m20261203_120000_create_api_clients::Migration),
             Box::new(m20261203_200000_create_referral_figures::Migration),
             Box::new(m20261203_200100_add_alert_thresholds::Migration),
         ]

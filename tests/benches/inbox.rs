@@ -638,6 +638,7 @@ async fn bench(backend: Backend, url: &str, n: usize) -> anyhow::Result<()> {
             tenant_id: TenantId::from_uuid(tenant),
             organisation_id: OrganisationId::from_uuid(big),
             user_id: Some(UserId::from_uuid(fixed_id('u', 0))),
+            client_id: None,
             roles: Roles::from(Role::BackOffice),
         },
         now: OffsetDateTime::now_utc(),

@@ -227,6 +227,7 @@ async fn bench(url: &str, n: usize) -> anyhow::Result<()> {
         tenant_id: TenantId::from_uuid(id('t', 0)),
         organisation_id: OrganisationId::from_uuid(id('o', 0)),
         user_id: Some(UserId::from_uuid(id('u', 0))),
+        client_id: None,
         roles: Roles::from(Role::Coordinator),
     };
     let now = OffsetDateTime::now_utc();

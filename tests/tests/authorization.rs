@@ -119,6 +119,8 @@ enum Fresh {
     Session,
     /// A new escalation from the desk to the CAF, at this status, as `$escalation`.
     Escalation(&'static str),
+    /// A new API client of the CAF, as `$api_client`.
+    ApiClient,
 }
 
 struct Row {
@@ -199,6 +201,9 @@ const TABLE: &[Row] = &[
         "query { escalationSettings { reopenDays } }", NONE),
     row("escalationFigures",    [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK       ], Fresh::Nothing,
         "query { escalationFigures { received } }", NONE),
+    // API clients: the organisation's admins and the territory's; another organisation's are NOT_FOUND.
+    row("apiClients",           [UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, NOT_FOUND, OK,        NOT_FOUND, OK,        NOT_FOUND], Fresh::Nothing,
+        "query($o: ID) { apiClients(organisationId: $o) { id } }", r#"{"o": "$caf_org"}"#),
     // Monitoring: the territory's report for its observers; one organisation's also for that
     // organisation's admins; another tenant's organisation is NOT_FOUND.
     row("referralDelays",       [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,        OK,        OK       ], Fresh::Nothing,
@@ -291,6 +296,11 @@ const TABLE: &[Row] = &[
     row("transferEscalation",   [UNAUTHENTICATED, FORBIDDEN, OK,        NOT_FOUND, OK,        NOT_FOUND, NOT_FOUND, NOT_FOUND], OPEN,
         r#"mutation($id: ID!, $o: ID!) { transferEscalation(id: $id, organisationId: $o, comment: "Voir la CPAM") { id } }"#,
         r#"{"id": "$escalation", "o": "$cpam_org"}"#),
+    row("createApiClient",      [UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, NOT_FOUND, OK,        NOT_FOUND, OK,        NOT_FOUND], Fresh::Nothing,
+        "mutation($i: CreateApiClientInput!) { createApiClient(input: $i) { clientId } }",
+        r#"{"i": {"organisationId": "$caf_org", "name": "Logiciel $seq", "roles": ["BACK_OFFICE"]}}"#),
+    row("revokeApiClient",      [UNAUTHENTICATED, NOT_FOUND, FORBIDDEN, NOT_FOUND, OK,        NOT_FOUND, OK,        NOT_FOUND], Fresh::ApiClient,
+        "mutation($id: ID!) { revokeApiClient(id: $id) { id revokedAt } }", r#"{"id": "$api_client"}"#),
     row("updateEscalationSettings", [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,    OK       ], Fresh::Nothing,
         "mutation { updateEscalationSettings(reopenDays: 15) { reopenDays } }", NONE),
     row("updateEscalationDeadlines", [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,    FORBIDDEN, OK,        NOT_FOUND], Fresh::Nothing,
@@ -339,6 +349,7 @@ struct CaseIds {
     /// The caller's token for this case, when it has one of its own.
     token: Option<String>,
     escalation: String,
+    api_client: String,
 }
 
 impl World {
@@ -428,6 +439,7 @@ impl World {
             ("$cpam_service", self.a.cpam_service.clone()),
             ("$cpam_org", self.a.cpam.organisation_id.clone()),
             ("$escalation", case.escalation.clone()),
+            ("$api_client", case.api_client.clone()),
             ("$caf_user", self.a.caf.user_id.clone()),
             ("$person", self.person.clone()),
             ("$consent", case.consent.clone()),
@@ -536,6 +548,7 @@ impl World {
             referral: self.referral.clone(),
             escalation: self.escalation.clone(),
             token: None,
+            api_client: String::new(),
         };
         match fresh {
             Fresh::Nothing => {}
@@ -557,6 +570,20 @@ impl World {
             }
             Fresh::Escalation(status) => {
                 case.escalation = self.fresh_escalation(app, status).await;
+            }
+            Fresh::ApiClient => {
+                let body = app
+                    .graphql(
+                        Some(&self.caf_admin.token),
+                        "mutation($i: CreateApiClientInput!) { createApiClient(input: $i) { clientId } }",
+                        json!({ "i": { "organisationId": self.a.caf.organisation_id,
+                                       "name": "Logiciel de la CAF", "roles": ["BACK_OFFICE"] } }),
+                    )
+                    .await;
+                case.api_client = ok(&body)["createApiClient"]["clientId"]
+                    .as_str()
+                    .expect("client id")
+                    .to_owned();
             }
             Fresh::DeadNotification => {
                 let id: uuid::Uuid = self.notification.parse().expect("notification id");

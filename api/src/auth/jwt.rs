@@ -34,6 +34,9 @@ pub struct Claims {
     /// The sign-in session this token belongs to, checked on every request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<Uuid>,
+    /// `sub` is an API client (a partner system), checked against its row on every request.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub client: bool,
 }
 
 /// Seconds of tolerance on `exp`, `nbf` and `iat`, for clocks of replicas that differ a little.
@@ -80,6 +83,29 @@ impl JwtKeys {
         now: OffsetDateTime,
         lifetime: std::time::Duration,
     ) -> ApiResult<(String, OffsetDateTime)> {
+        self.sign(subject, tenant, session, false, now, lifetime)
+    }
+
+    /// A token of API client `client`.
+    pub fn issue_client(
+        &self,
+        client: Uuid,
+        tenant: Uuid,
+        now: OffsetDateTime,
+        lifetime: std::time::Duration,
+    ) -> ApiResult<(String, OffsetDateTime)> {
+        self.sign(client, tenant, None, true, now, lifetime)
+    }
+
+    fn sign(
+        &self,
+        subject: Uuid,
+        tenant: Uuid,
+        session: Option<Uuid>,
+        client: bool,
+        now: OffsetDateTime,
+        lifetime: std::time::Duration,
+    ) -> ApiResult<(String, OffsetDateTime)> {
         let expires = now + lifetime;
         let claims = Claims {
             sub: subject,
@@ -90,6 +116,7 @@ impl JwtKeys {
             exp: expires.unix_timestamp(),
             nbf: Some(now.unix_timestamp()),
             sid: session,
+            client,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)?;

@@ -78,6 +78,9 @@ impl Authenticator {
         let claims = self.jwt.verify(token, now)?;
         let tenant = TenantId::from_uuid(claims.tid);
         let unauthenticated = || ApiError::Domain(domain::Error::Unauthenticated);
+        if claims.client {
+            return crate::clients::service::actor_of_token(db, tenant, claims.sub, now).await;
+        }
         // A user's token stands while its session does (signed out, deactivated… it ends).
         let session = claims.sid.ok_or_else(unauthenticated)?;
         if !store::session_live(db, tenant, session, claims.sub, now).await? {

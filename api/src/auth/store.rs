@@ -47,6 +47,7 @@ pub async fn actor_of(db: &impl ConnectionTrait, user: &user::Model) -> ApiResul
         tenant_id: tenant,
         organisation_id: OrganisationId::from_uuid(user.organisation_id),
         user_id: Some(UserId::from_uuid(user.id)),
+        client_id: None,
         roles: roles_of_user(db, tenant, user.id).await?,
     })
 }

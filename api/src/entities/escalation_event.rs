@@ -25,6 +25,8 @@ pub struct Model {
     pub to_organisation_id: Option<Uuid>,
     /// A taking or an assignment: to whom (none: back to the queue).
     pub assignee_id: Option<Uuid>,
+    /// The API client that acted (a partner system), when no user did.
+    pub actor_client_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 //! so `find_by_id` itself needs the tenant: the unscoped lookup is hard to write.
 
 pub mod account_event;
+pub mod api_client;
 pub mod consent;
 pub mod consent_recipient;
 pub mod escalation;

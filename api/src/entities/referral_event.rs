@@ -19,6 +19,8 @@ pub struct Model {
     pub comment: Option<String>,
     pub from_status: Option<Coded<ReferralStatus>>,
     pub to_status: Option<Coded<ReferralStatus>>,
+    /// The API client that acted (a partner system), when no user did.
+    pub actor_client_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use domain::{
-    AccountEventKind, Actor, EscalationEventKind, EscalationId, EscalationStatus, OrganisationId,
-    ReferralEventKind, ReferralId, ReferralStatus, TenantId, UserId,
+    AccountEventKind, Actor, ApiClientId, EscalationEventKind, EscalationId, EscalationStatus,
+    OrganisationId, ReferralEventKind, ReferralId, ReferralStatus, TenantId, UserId,
 };
 use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait};
 use time::OffsetDateTime;
@@ -89,12 +89,15 @@ impl<'h> Tx<'h> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct By {
     pub user: Option<UserId>,
+    /// The partner system's client, when it acted rather than a user.
+    pub client: Option<ApiClientId>,
     pub organisation: Option<OrganisationId>,
 }
 
 impl By {
     pub const SYSTEM: Self = Self {
         user: None,
+        client: None,
         organisation: None,
     };
 }
@@ -103,6 +106,7 @@ impl From<&Actor> for By {
     fn from(actor: &Actor) -> Self {
         Self {
             user: actor.user_id,
+            client: actor.client_id,
             organisation: Some(actor.organisation_id),
         }
     }
@@ -180,6 +184,7 @@ pub async fn record(tx: &mut Tx<'_>, happened: Happened) -> ApiResult<()> {
                 from_organisation_id: transfer.map(|(f, _)| f.as_uuid()),
                 to_organisation_id: transfer.map(|(_, t)| t.as_uuid()),
                 assignee_id: assignee.map(|a| a.as_uuid()),
+                actor_client_id: happened.by.client.map(|c| c.as_uuid()),
             },
         ))
         .exec(tx.conn())
@@ -204,6 +209,7 @@ pub async fn record(tx: &mut Tx<'_>, happened: Happened) -> ApiResult<()> {
             comment: comment.clone(),
             from_status: from.map(Coded),
             to_status: Some(Coded(*to)),
+            actor_client_id: happened.by.client.map(|c| c.as_uuid()),
         }))
         .exec(tx.conn())
         .await?;

@@ -26,6 +26,7 @@ pub struct QueryRoot(
     people::graphql::PeopleQuery,
     referrals::graphql::ReferralsQuery,
     escalations::graphql::EscalationsQuery,
+    crate::clients::graphql::ClientsQuery,
     monitoring::graphql::MonitoringQuery,
 );
 
@@ -38,6 +39,7 @@ pub struct MutationRoot(
     consents::graphql::ConsentsMutation,
     referrals::graphql::ReferralsMutation,
     escalations::graphql::EscalationsMutation,
+    crate::clients::graphql::ClientsMutation,
     monitoring::graphql::MonitoringMutation,
 );
 

@@ -113,7 +113,17 @@ pub fn period(
     to: Option<Date>,
 ) -> ApiResult<(Date, Date)> {
     let to = to.unwrap_or(now.date());
-    let from = from.unwrap_or(to - Duration::days(7 * 52 - 1));
+    // Checked: a date at the edge of what `time` represents is the caller's mistake, not a panic.
+    let out_of_range = |field| ApiError::invalid(field, "date hors des limites acceptées");
+    if to.next_day().is_none() {
+        return Err(out_of_range("to"));
+    }
+    let from = match from {
+        Some(from) => from,
+        None => to
+            .checked_sub(Duration::days(7 * 52 - 1))
+            .ok_or_else(|| out_of_range("to"))?,
+    };
     if from > to {
         return Err(ApiError::invalid(
             "from",
@@ -202,7 +212,8 @@ pub async fn report(ctx: &Ctx<'_>, request: ReportRequest) -> ApiResult<DelayRep
     let cohort = Cohort {
         tenant: ctx.actor.tenant_id,
         from: start_of(from),
-        until: start_of(to + Duration::days(1)),
+        // `period` checked that the next day exists.
+        until: start_of(to.next_day().unwrap_or(to)),
         organisation: organisation.map(|o| o.as_uuid()),
         service: service.map(|s| s.as_uuid()),
     };
@@ -342,4 +353,24 @@ pub async fn set_thresholds(
     .exec(ctx.db)
     .await?;
     thresholds(ctx).await
+}
+
+#[cfg(test)]
+mod tests {
+    use time::{Date, macros::datetime};
+
+    /// Found by the fuzz test: the last date `time` represents panicked the report.
+    #[test]
+    fn periods_at_the_edges_of_time_are_bad_input() {
+        let now = datetime!(2026-12-03 10:00 UTC);
+        for (from, to) in [
+            (None, Some(Date::MAX)),
+            (Some(Date::MIN), Some(Date::MAX)),
+            (None, Some(Date::MIN)),
+        ] {
+            let err = super::period(now, from, to).unwrap_err();
+            assert_eq!(err.code(), "BAD_USER_INPUT", "{from:?} {to:?}");
+        }
+        assert!(super::period(now, None, None).is_ok());
+    }
 }

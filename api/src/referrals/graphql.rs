@@ -265,6 +265,14 @@ impl ReferralEvent {
             .await?
             .map(User::from_model))
     }
+    /// The partner system that acted through its API client, when no user did (`actor` is
+    /// then null).
+    async fn actor_client(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<crate::clients::graphql::ActingClient>> {
+        crate::clients::graphql::acting(ctx, self.0.actor_client).await
+    }
     async fn comment(&self) -> Option<&str> {
         self.0.comment.as_deref()
     }

@@ -495,6 +495,11 @@ async fn detail_data(ctx: &Ctx<'_>, id: &str) -> ApiResult<Value> {
     user_ids.sort();
     user_ids.dedup();
     let names = crate::auth::service::names(ctx, &user_ids).await?;
+    let client_ids: Vec<uuid::Uuid> = timeline
+        .iter()
+        .filter_map(|e| e.actor_client.map(|c| c.as_uuid()))
+        .collect();
+    let clients = crate::clients::service::names(ctx, &client_ids).await?;
     let row = rows(ctx, std::slice::from_ref(&view)).await?.remove(0);
     // The question waiting for an answer, at the top of the page while the clock is stopped
     // (none for those who may not read comments: the timeline hides them already).
@@ -516,7 +521,11 @@ async fn detail_data(ctx: &Ctx<'_>, id: &str) -> ApiResult<Value> {
                 at => rfc3339(e.at),
                 kind => e.kind.as_str(),
                 label => e.kind.label_fr(),
-                actor => e.actor.and_then(|a| names.get(&a.as_uuid()).cloned()),
+                actor => e.actor.and_then(|a| names.get(&a.as_uuid()).cloned()).or_else(|| {
+                    e.actor_client
+                        .and_then(|c| clients.get(&c.as_uuid()))
+                        .map(|name| format!("Logiciel « {name} »"))
+                }),
                 comment => e.comment,
                 to_status => e.to_status.map(|s| s.label_fr()),
             }

@@ -100,6 +100,8 @@ pub struct TimelineEntry {
     pub at: OffsetDateTime,
     pub kind: ReferralEventKind,
     pub actor: Option<UserId>,
+    /// The partner system's client that acted, when no user did.
+    pub actor_client: Option<domain::ApiClientId>,
     pub actor_organisation: Option<OrganisationId>,
     pub comment: Option<String>,
     pub from_status: Option<ReferralStatus>,
@@ -113,6 +115,7 @@ impl TimelineEntry {
             at: row.at,
             kind,
             actor: row.actor_id.map(UserId::from_uuid),
+            actor_client: row.actor_client_id.map(domain::ApiClientId::from_uuid),
             actor_organisation: row.actor_organisation_id.map(OrganisationId::from_uuid),
             comment: row.comment.filter(|_| access.sees_comment(kind)),
             from_status: row.from_status.map(|s| s.0),

@@ -29,6 +29,7 @@ pub fn routes(app: &AppState) -> Router<AppState> {
         .merge(crate::monitoring::pages::routes())
         .merge(crate::notifications::pages::routes())
         .merge(crate::auth::invitations::routes())
+        .merge(crate::clients::pages::routes())
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             csrf::check_forms,

@@ -130,6 +130,7 @@ impl World {
             tenant_id: self.tenant,
             organisation_id: organisation,
             user_id: Some(UserId::new()),
+            client_id: None,
             roles: roles.iter().copied().collect(),
         }
     }

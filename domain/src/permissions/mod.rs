@@ -5,7 +5,7 @@
 //! NOT_FOUND rather than FORBIDDEN so that its existence is never revealed.
 
 use crate::code_enum::code_enum;
-use crate::{Error, OrganisationId, Result, Role, Roles, TenantId, UserId};
+use crate::{ApiClientId, Error, OrganisationId, Result, Role, Roles, TenantId, UserId};
 
 /// Who is acting: a signed-in user, or a partner system's API client (`user_id` is `None`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,6 +13,8 @@ pub struct Actor {
     pub tenant_id: TenantId,
     pub organisation_id: OrganisationId,
     pub user_id: Option<UserId>,
+    /// The API client acting, when `user_id` is `None` (a partner system).
+    pub client_id: Option<ApiClientId>,
     pub roles: Roles,
 }
 
@@ -60,6 +62,8 @@ code_enum! {
         SetUserActive = "SET_USER_ACTIVE" => "Désactiver ou réactiver un compte",
         /// Create a partner API client (target: its organisation).
         CreateApiClient = "CREATE_API_CLIENT" => "Créer un client d'API",
+        /// List an organisation's API clients and revoke them (target: their organisation).
+        ManageApiClients = "MANAGE_API_CLIENTS" => "Gérer les clients d'API",
         /// Create, read or update people (target: the organisation holding the record).
         ManagePeople = "MANAGE_PEOPLE" => "Gérer les personnes",
         /// Record or withdraw a consent (target: the organisation holding the person's record).
@@ -116,6 +120,7 @@ impl Action {
                 | Self::ReadSentReferrals
                 | Self::ReadNotifications
                 | Self::CreateApiClient
+                | Self::ManageApiClients
                 | Self::ManagePeople
                 | Self::RecordConsent
                 | Self::CreateReferral
@@ -153,6 +158,7 @@ pub fn authorize(actor: &Actor, action: Action, target: &Target) -> Result<()> {
         | Action::ListUsers
         | Action::SetUserActive
         | Action::CreateApiClient
+        | Action::ManageApiClients
         | Action::ReadNotifications
         | Action::SetEscalationDeadlines => tenant_admin || (own && has(Role::OrgAdmin)),
         Action::ManagePeople
@@ -202,6 +208,20 @@ pub fn may_grant(actor: &Actor, roles: &Roles) -> Result<()> {
     Ok(())
 }
 
+/// Whether `actor` may give these roles to an API client. A partner system acts in the
+/// organisation's daily work, never administers: ORG_ADMIN and TENANT_ADMIN stay with people
+/// who sign in (a client cannot create accounts or other clients), and, as for a user, a client
+/// holds nothing its creator could not grant (COORDINATOR only from a tenant admin).
+pub fn may_grant_client(actor: &Actor, roles: &Roles) -> Result<()> {
+    if roles.contains_any(&[Role::OrgAdmin, Role::TenantAdmin]) {
+        return Err(Error::invalid(
+            "roles",
+            "un client d'API ne peut pas recevoir de rôle d'administration",
+        ));
+    }
+    may_grant(actor, roles)
+}
+
 #[cfg(test)]
 mod grant_tests {
     use super::*;
@@ -212,6 +232,7 @@ mod grant_tests {
             tenant_id: TenantId::new(),
             organisation_id: OrganisationId::new(),
             user_id: None,
+            client_id: None,
             roles: roles.iter().copied().collect(),
         }
     }
@@ -229,6 +250,29 @@ mod grant_tests {
         }
         for role in [Role::Agent, Role::BackOffice, Role::OrgAdmin] {
             assert_eq!(may_grant(&org_admin, &Roles::from(role)), Ok(()));
+        }
+    }
+
+    #[test]
+    fn clients_never_administer_and_hold_no_more_than_their_creator_grants() {
+        let org_admin = actor(&[Role::OrgAdmin]);
+        let tenant_admin = actor(&[Role::TenantAdmin]);
+        for role in [Role::OrgAdmin, Role::TenantAdmin] {
+            assert!(matches!(
+                may_grant_client(&tenant_admin, &Roles::from(role)),
+                Err(Error::Invalid { .. })
+            ));
+        }
+        assert_eq!(
+            may_grant_client(&org_admin, &Roles::from(Role::Coordinator)),
+            Err(Error::Forbidden)
+        );
+        assert_eq!(
+            may_grant_client(&tenant_admin, &Roles::from(Role::Coordinator)),
+            Ok(())
+        );
+        for role in [Role::Agent, Role::BackOffice] {
+            assert_eq!(may_grant_client(&org_admin, &Roles::from(role)), Ok(()));
         }
     }
 }

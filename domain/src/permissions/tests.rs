@@ -82,6 +82,12 @@ const TABLE: &[(Action, Role, [Expect; 3])] = &[
     (Action::CreateApiClient, Role::Coordinator, [F, N, N]),
     (Action::CreateApiClient, Role::TenantAdmin, [Y, Y, N]),
 
+    (Action::ManageApiClients, Role::Agent, [F, N, N]),
+    (Action::ManageApiClients, Role::BackOffice, [F, N, N]),
+    (Action::ManageApiClients, Role::OrgAdmin, [Y, N, N]),
+    (Action::ManageApiClients, Role::Coordinator, [F, N, N]),
+    (Action::ManageApiClients, Role::TenantAdmin, [Y, Y, N]),
+
     (Action::ManagePeople, Role::Agent, [Y, N, N]),
     (Action::ManagePeople, Role::BackOffice, [F, N, N]),
     (Action::ManagePeople, Role::OrgAdmin, [F, N, N]),
@@ -181,6 +187,7 @@ impl World {
             tenant_id: self.tenant_a,
             organisation_id: self.a1,
             user_id: Some(UserId::new()),
+            client_id: None,
             roles: roles.into_iter().collect(),
         }
     }

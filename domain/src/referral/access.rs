@@ -173,6 +173,7 @@ mod tests {
                 tenant_id: self.tenant,
                 organisation_id: organisation,
                 user_id: Some(UserId::new()),
+                client_id: None,
                 roles: roles.iter().copied().collect(),
             }
         }
