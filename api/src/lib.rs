@@ -16,6 +16,7 @@ pub mod error;
 pub mod escalations;
 pub mod events;
 pub mod graphql;
+pub mod live;
 pub mod notifications;
 pub mod ops;
 pub mod people;

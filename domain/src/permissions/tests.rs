@@ -141,6 +141,12 @@ const TABLE: &[(Action, Role, [Expect; 3])] = &[
     (Action::SetEscalationDeadlines, Role::OrgAdmin, [Y, F, N]),
     (Action::SetEscalationDeadlines, Role::Coordinator, [F, F, N]),
     (Action::SetEscalationDeadlines, Role::TenantAdmin, [Y, Y, N]),
+
+    (Action::ReadReferralEvents, Role::Agent, [Y, F, N]),
+    (Action::ReadReferralEvents, Role::BackOffice, [Y, F, N]),
+    (Action::ReadReferralEvents, Role::OrgAdmin, [Y, F, N]),
+    (Action::ReadReferralEvents, Role::Coordinator, [Y, F, N]),
+    (Action::ReadReferralEvents, Role::TenantAdmin, [Y, F, N]),
 ];
 
 /// Two tenants: A with organisations A1 (the actor's) and A2, B with B1.
