@@ -33,6 +33,13 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-aiosmtpd >/dev/null; }
 fi
 
+# The subscription tests are a partner's client: Python `gql` over graphql-transport-ws.
+if ! python3 -c 'import gql, websockets' 2>/dev/null; then
+  log "installing gql[websockets]"
+  python3 -m pip install --quiet "gql[websockets]>=4,<5" 2>/dev/null ||
+    python3 -m pip install --quiet --break-system-packages "gql[websockets]>=4,<5"
+fi
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 # Use the server on 127.0.0.1:5432 when it answers; otherwise start a throwaway cluster owned by
 # the `postgres` user (initdb refuses to run as root) on another port, stopped when we exit.

@@ -72,6 +72,7 @@ impl AppState {
                 templates: templates.clone(),
                 public_url: config.public_url(),
                 mail_wake: Arc::new(tokio::sync::Notify::new()),
+                live: Arc::default(),
             },
             templates,
             config,
@@ -83,6 +84,7 @@ impl AppState {
         Router::new()
             .merge(crate::ops::routes())
             .merge(graphql::routes())
+            .merge(crate::live::socket::routes())
             .merge(crate::clients::oauth::routes())
             .merge(crate::web::routes(self))
             .layer(axum::middleware::from_fn_with_state(
@@ -130,6 +132,7 @@ pub async fn serve(
         server::{conn::auto::Builder, graceful::GracefulShutdown},
         service::TowerToHyperService,
     };
+    crate::live::listen::start(&state).await?;
     let router = state.router();
     let mut builder = Builder::new(TokioExecutor::new());
     builder

@@ -17,6 +17,7 @@ pub mod error;
 pub mod escalations;
 pub mod events;
 pub mod graphql;
+pub mod live;
 pub mod monitoring;
 pub mod notifications;
 pub mod ops;

@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 
 pub mod browser;
 pub mod fixtures;
+pub mod live;
 pub mod process;
 pub mod smtp;
 pub mod territory;

@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 use crate::{
     entities::{account_event, escalation_event, referral_event},
     error::ApiResult,
+    live,
     notifications::{self, NewMail},
     store::Coded,
     web::templates::Templates,
@@ -29,6 +30,8 @@ pub struct Hooks {
     pub public_url: String,
     /// Wakes the mail worker after a commit that wrote to the outbox (it also polls).
     pub mail_wake: Arc<Notify>,
+    /// This process's subscribers to live events.
+    pub live: Arc<crate::live::Bus>,
 }
 
 impl Hooks {
@@ -54,6 +57,9 @@ pub struct Tx<'h> {
     txn: DatabaseTransaction,
     hooks: &'h Hooks,
     wake_mail: bool,
+    /// Timeline lines to hand to this process's subscribers once committed (SQLite; on
+    /// PostgreSQL the database delivers them to every process).
+    live: Vec<crate::live::LiveEvent>,
 }
 
 impl<'h> Tx<'h> {
@@ -63,6 +69,7 @@ impl<'h> Tx<'h> {
             txn: crate::db::begin_write(db).await?,
             hooks,
             wake_mail: false,
+            live: Vec::new(),
         })
     }
 
@@ -80,6 +87,9 @@ impl<'h> Tx<'h> {
         self.txn.commit().await?;
         if self.wake_mail {
             self.hooks.mail_wake.notify_one();
+        }
+        for event in self.live {
+            self.hooks.live.publish(event);
         }
         Ok(())
     }
@@ -198,7 +208,7 @@ pub async fn record(tx: &mut Tx<'_>, happened: Happened) -> ApiResult<()> {
         to,
     } = &happened.what
     {
-        referral_event::Entity::insert(referral_event::ActiveModel::from(referral_event::Model {
+        let row = referral_event::Model {
             tenant_id: happened.tenant_id.as_uuid(),
             id: uuid::Uuid::now_v7(),
             referral_id: referral.as_uuid(),
@@ -210,9 +220,11 @@ pub async fn record(tx: &mut Tx<'_>, happened: Happened) -> ApiResult<()> {
             from_status: from.map(Coded),
             to_status: Some(Coded(*to)),
             actor_client_id: happened.by.client.map(|c| c.as_uuid()),
-        }))
-        .exec(tx.conn())
-        .await?;
+        };
+        let sequence = live::next_sequence(tx.conn(), happened.tenant_id, *referral).await?;
+        referral_event::Entity::insert(referral_event::ActiveModel::from(row.clone()))
+            .exec(tx.conn())
+            .await?;
         // Monitoring's summary row of the referral, in the same transaction.
         crate::monitoring::store::record_referral_event(
             tx.conn(),
@@ -223,6 +235,10 @@ pub async fn record(tx: &mut Tx<'_>, happened: Happened) -> ApiResult<()> {
             *to,
         )
         .await?;
+        let event = live::LiveEvent { row, sequence };
+        if let Some(after_commit) = live::announce(tx.conn(), event).await? {
+            tx.live.push(after_commit);
+        }
     }
     if let What::Account {
         user,

@@ -4,7 +4,7 @@
 pub mod context;
 pub mod limits;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Router,
@@ -43,7 +43,10 @@ pub struct MutationRoot(
     monitoring::graphql::MonitoringMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(crate::live::graphql::LiveSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Limits are always on: async-graphql sets none by default, and one deep or wide document
 /// could otherwise keep the database busy.
@@ -54,7 +57,7 @@ pub fn build_schema() -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
@@ -182,7 +185,7 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// Errors raised by the engine itself (syntax, unknown field, a value that does not fit its type,
 /// a limit exceeded) carry no code; they are all the client's doing: BAD_USER_INPUT. Errors from
 /// resolvers always carry one (they go through `ApiError`).
-fn label_engine_errors(errors: &mut [async_graphql::ServerError]) {
+pub(crate) fn label_engine_errors(errors: &mut [async_graphql::ServerError]) {
     for error in errors {
         let ext = error.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {

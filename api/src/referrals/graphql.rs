@@ -241,10 +241,18 @@ impl Referral {
     }
 }
 
-pub struct ReferralEvent(TimelineEntry);
+pub struct ReferralEvent(pub(crate) TimelineEntry);
 
 #[Object]
 impl ReferralEvent {
+    async fn referral_id(&self) -> ID {
+        ID(self.0.referral.to_string())
+    }
+    /// The line's rank in its referral's timeline, from 1: a receiver keeps the highest it
+    /// has seen and drops an older line that arrives late.
+    async fn sequence(&self) -> i64 {
+        self.0.sequence
+    }
     async fn at(&self) -> OffsetDateTime {
         self.0.at
     }
@@ -261,6 +269,14 @@ impl ReferralEvent {
         let Some(id) = self.0.actor else {
             return Ok(None);
         };
+        // A live subscription has no per-request loaders: its lines name no actor (the
+        // timeline, read through `POST /graphql`, does).
+        if ctx
+            .data_opt::<async_graphql::dataloader::DataLoader<UserLoader>>()
+            .is_none()
+        {
+            return Ok(None);
+        }
         Ok(loaders::load::<UserLoader>(ctx, id.as_uuid())
             .await?
             .map(User::from_model))

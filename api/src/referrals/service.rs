@@ -17,7 +17,9 @@ use time::OffsetDateTime;
 
 use crate::{
     directory,
-    entities::{consent, consent_recipient, person, referral, service, user, user_role},
+    entities::{
+        consent, consent_recipient, person, referral, referral_event, service, user, user_role,
+    },
     error::{ApiError, ApiResult},
     events::{self, By, Happened, Tx, What},
     referrals::{
@@ -161,8 +163,24 @@ pub async fn timeline(ctx: &Ctx<'_>, view: &ReferralView) -> ApiResult<Vec<Timel
     Ok(store::timeline(ctx.db, view.tenant_id, view.id)
         .await?
         .into_iter()
-        .map(|row| TimelineEntry::new(row, &view.access))
+        .zip(1..)
+        .map(|(row, sequence)| TimelineEntry::new(row, sequence, &view.access))
         .collect())
+}
+
+/// A line just written to a referral's timeline, as the caller may see it: `None` when the
+/// caller may not see the referral (the same rule as every read). Live subscriptions ask this
+/// for each subscriber.
+pub async fn live_line(
+    ctx: &Ctx<'_>,
+    row: referral_event::Model,
+    sequence: i64,
+) -> ApiResult<Option<TimelineEntry>> {
+    match get(ctx, ReferralId::from_uuid(row.referral_id)).await {
+        Ok(view) => Ok(Some(TimelineEntry::new(row, sequence, &view.access))),
+        Err(ApiError::Domain(domain::Error::NotFound)) => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 /// The lists of referrals.

@@ -97,6 +97,9 @@ impl ReferralView {
 /// One line of a timeline as the caller may see it.
 #[derive(Debug, Clone)]
 pub struct TimelineEntry {
+    pub referral: ReferralId,
+    /// The line's rank in its referral's timeline, from 1.
+    pub sequence: i64,
     pub at: OffsetDateTime,
     pub kind: ReferralEventKind,
     pub actor: Option<UserId>,
@@ -109,9 +112,11 @@ pub struct TimelineEntry {
 }
 
 impl TimelineEntry {
-    pub(crate) fn new(row: referral_event::Model, access: &ReferralAccess) -> Self {
+    pub(crate) fn new(row: referral_event::Model, sequence: i64, access: &ReferralAccess) -> Self {
         let kind = row.kind.0;
         Self {
+            referral: ReferralId::from_uuid(row.referral_id),
+            sequence,
             at: row.at,
             kind,
             actor: row.actor_id.map(UserId::from_uuid),

@@ -105,6 +105,9 @@ code_enum! {
         /// Set how many working days an organisation takes to answer escalations (target: that
         /// organisation).
         SetEscalationDeadlines = "SET_ESCALATION_DEADLINES" => "Régler les délais de réponse aux sollicitations",
+        /// Follow, as they happen, the timeline lines of the referrals one may see (target: the
+        /// subscriber's own organisation; each line is then filtered by `ReferralAccess`).
+        ReadReferralEvents = "READ_REFERRAL_EVENTS" => "Suivre les événements des orientations en direct",
     }
 }
 
@@ -176,6 +179,9 @@ pub fn authorize(actor: &Actor, action: Action, target: &Target) -> Result<()> {
         Action::ReadOrganisationMonitoring => {
             tenant_admin || has(Role::Coordinator) || (own && has(Role::OrgAdmin))
         }
+        // Anyone with a role in the organisation: what each line shows is then the referral's
+        // own access rule.
+        Action::ReadReferralEvents => own && !actor.roles.is_empty(),
     };
     let other_organisation = target.organisation_id.is_some() && !own;
     if allowed {

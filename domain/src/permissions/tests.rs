@@ -147,6 +147,12 @@ const TABLE: &[(Action, Role, [Expect; 3])] = &[
     (Action::SetEscalationDeadlines, Role::OrgAdmin, [Y, F, N]),
     (Action::SetEscalationDeadlines, Role::Coordinator, [F, F, N]),
     (Action::SetEscalationDeadlines, Role::TenantAdmin, [Y, Y, N]),
+
+    (Action::ReadReferralEvents, Role::Agent, [Y, F, N]),
+    (Action::ReadReferralEvents, Role::BackOffice, [Y, F, N]),
+    (Action::ReadReferralEvents, Role::OrgAdmin, [Y, F, N]),
+    (Action::ReadReferralEvents, Role::Coordinator, [Y, F, N]),
+    (Action::ReadReferralEvents, Role::TenantAdmin, [Y, F, N]),
     // An org admin reads their own organisation's figures; another's is not private data (the
     // directory is public within the territory), so refusal is plainly forbidden.
     (Action::ReadOrganisationMonitoring, Role::Agent, [F, F, N]),
