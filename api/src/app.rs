@@ -84,6 +84,7 @@ impl AppState {
             .merge(crate::ops::routes())
             .merge(graphql::routes())
             .merge(crate::web::routes(self))
+            .fallback(crate::web::public::not_found)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 crate::web::security::headers,
