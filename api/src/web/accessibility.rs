@@ -26,7 +26,7 @@ pub const TESTED: &[&str] = &[
     "toutes les pages de chaque rôle : agent d'accueil, expert, administrateur d'organisation, coordinateur, administrateur du territoire",
     "les états d'erreur des formulaires envoyés vides ou invalides",
     "un écran étroit de 320 pixels de large",
-    "dans Chromium, sans extension, avec et sans JavaScript désactivé côté pages (les pages n'en utilisent pas)",
+    "dans Chromium (sans interface), aux règles WCAG 2.0, 2.1 et 2.2 niveaux A et AA et aux bonnes pratiques d'axe-core",
 ];
 
 /// A known non-conformity: the axe rule that finds it, the page (path) where it is allowed,
