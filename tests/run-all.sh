@@ -40,6 +40,17 @@ if ! python3 -c 'import gql, websockets' 2>/dev/null; then
     python3 -m pip install --quiet --break-system-packages "gql[websockets]>=4,<5"
 fi
 
+# The accessibility test injects axe-core, from npm at the version of tests/a11y/package-lock.json
+# (never from a CDN), into the pages.
+command -v npm >/dev/null || {
+  log "installing npm"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+}
+log "npm ci (axe-core for the accessibility test)"
+npm ci --prefix tests/a11y --no-audit --no-fund --silent
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 # Use the server on 127.0.0.1:5432 when it answers; otherwise start a throwaway cluster owned by
 # the `postgres` user (initdb refuses to run as root) on another port, stopped when we exit.

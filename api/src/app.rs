@@ -87,6 +87,7 @@ impl AppState {
             .merge(crate::live::socket::routes())
             .merge(crate::clients::oauth::routes())
             .merge(crate::web::routes(self))
+            .fallback(crate::web::public::not_found)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 crate::web::security::headers,

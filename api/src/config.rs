@@ -177,6 +177,22 @@ pub struct Config {
         global = true
     )]
     pub header_timeout_ms: u64,
+    /// Who publishes the service, as the legal notice names them (the territory's operator:
+    /// "Conseil départemental du Pas-de-Calais"). Unset: the signed-in user's territory, or a
+    /// neutral sentence for a visitor.
+    #[arg(long, env = "PASSERELLE_PUBLISHER", global = true)]
+    pub publisher: Option<String>,
+
+    /// The host of the service, as the legal notice names it (name, address, telephone).
+    /// Unset: a neutral sentence pointing to the publisher.
+    #[arg(long, env = "PASSERELLE_HOSTING", global = true)]
+    pub hosting: Option<String>,
+
+    /// How to reach the data protection officer (an address or a mail), shown on
+    /// `/donnees-personnelles`. Unset: the page sends people to the publisher.
+    #[arg(long, env = "PASSERELLE_DPO_CONTACT", global = true)]
+    pub dpo_contact: Option<String>,
+
     /// `demo` only: how many referrals its year of history holds (a few thousand by default;
     /// fewer starts faster).
     #[arg(
@@ -211,6 +227,9 @@ impl Config {
             behind_proxy: false,
             header_timeout_ms: 10_000,
             demo_referrals: 2000,
+            publisher: None,
+            hosting: None,
+            dpo_contact: None,
         }
     }
 

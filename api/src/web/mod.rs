@@ -2,9 +2,11 @@
 //! Each page handler is thin: the signed-in user, the same application services as GraphQL, a
 //! template.
 
+pub mod accessibility;
 pub mod admin;
 pub mod csrf;
 pub mod pages;
+pub mod public;
 pub mod render;
 pub mod security;
 pub mod session;
@@ -22,6 +24,7 @@ pub fn routes(app: &AppState) -> Router<AppState> {
         .route("/static/passerelle.css", get(stylesheet))
         .route("/static/graphiql/{file}", get(graphiql_asset))
         .merge(pages::routes())
+        .merge(public::routes())
         .merge(admin::routes())
         .merge(crate::people::pages::routes())
         .merge(crate::referrals::pages::routes())

@@ -55,7 +55,8 @@ pub async fn headers(State(app): State<AppState>, request: Request, next: Next) 
     response
 }
 
-/// A panic in a handler answers a French 500 page (and is logged), never a dropped connection.
+/// A panic in a handler answers a French 500 page in the layout (and is logged), never a
+/// dropped connection. The layout is the bare one: the handler that panicked had the user.
 pub fn panic_page(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let detail = err
         .downcast_ref::<String>()
@@ -64,15 +65,45 @@ pub fn panic_page(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .unwrap_or("panic");
     let id = uuid::Uuid::new_v4();
     tracing::error!(error_id = %id, panic = detail, "a handler panicked");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Html(format!(
-            "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Erreur interne — Passerelle</title>\
-             <link rel=\"stylesheet\" href=\"/static/passerelle.css\"></head><body><main class=\"fr-container fr-py-4w\">\
-             <h1>Erreur interne</h1><p>Une erreur inattendue s'est produite. Si elle se reproduit, \
-             communiquez ce numéro à votre administrateur : {id}.</p><p><a class=\"fr-link\" href=\"/\">Revenir à l'accueil</a></p>\
-             </main></body></html>"
-        )),
-    )
-        .into_response()
+    let body = PANIC_TEMPLATES
+        .as_ref()
+        .and_then(|t| {
+            t.render(
+                "public/erreur-interne.html",
+                minijinja::context! { error_id => id.to_string() },
+            )
+            .ok()
+        })
+        .unwrap_or_else(|| format!("Erreur interne. Numéro de l'erreur : {id}."));
+    (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response()
+}
+
+/// The templates the panic page renders with: the layer has no application state.
+static PANIC_TEMPLATES: std::sync::LazyLock<Option<crate::web::templates::Templates>> =
+    std::sync::LazyLock::new(|| crate::web::templates::Templates::new().ok());
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn a_panic_answers_the_french_500_page_in_the_layout() {
+        let response = super::panic_page(Box::new("boom"));
+        assert_eq!(
+            response.status(),
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("<h1>Erreur interne</h1>"), "{body}");
+        assert!(body.contains("<title>Erreur interne — Passerelle</title>"));
+        assert!(
+            body.contains("href=\"/accessibilite\""),
+            "the layout's footer"
+        );
+        assert!(
+            !body.contains("boom"),
+            "the panic's detail stays in the log"
+        );
+    }
 }

@@ -20,6 +20,8 @@ impl Templates {
         });
         env.add_filter("date_fr", date_fr);
         env.add_filter("datetime_fr", datetime_fr);
+        // The footer of every page names the accessibility status (RGAA 4.1 asks for it).
+        env.add_global("accessibility_status", super::accessibility::STATUS);
         Ok(Self { env })
     }
 
