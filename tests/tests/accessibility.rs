@@ -148,6 +148,11 @@ async fn axe_finds_no_violation_on_any_page_of_any_role() {
                 "/orientations/envoyees".into(),
                 format!("/orientations/{referral}"),
                 format!("/orientations/nouvelle?personne={person}"),
+                format!(
+                    "/personnes/{person}/consentements/nouveau?service={}",
+                    t.cpam_service
+                ),
+                "/orientations/envoyees?statut=toutes".into(),
                 "/sollicitations/envoyees".into(),
                 "/sollicitations/nouvelle".into(),
                 format!("/sollicitations/{escalation}"),
@@ -168,7 +173,12 @@ async fn axe_finds_no_violation_on_any_page_of_any_role() {
         (
             "administrateur d'organisation",
             &org_admin,
-            vec!["/".into(), "/admin".into(), "/admin/courriels".into()],
+            vec![
+                "/".into(),
+                "/admin".into(),
+                "/admin/courriels".into(),
+                "/admin/clients".into(),
+            ],
         ),
         (
             "coordinateur",
