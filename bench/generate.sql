@@ -1,6 +1,6 @@
 -- The benchmark's data, in PostgreSQL's own generate_series: every table and column the
 -- generator writes is here, so a migration that changes them is adapted in this one file.
--- `bench/src/bin/bench_data.rs` runs it one step at a time (a step starts with `-- step: NAME`;
+-- `bench/src/bin/bench_data.rs` runs it one step at a time (each step opens with a "step" marker;
 -- `-- chunked` steps run once per slice `{from}..{to}` of referrals or people, for progress)
 -- after replacing the placeholders:
 --   {seed} {tenants} {orgs} (per tenant) {users} (per organisation) {people} {referrals}

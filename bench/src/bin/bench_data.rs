@@ -148,7 +148,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         } else {
             None
         };
-        run_step(&db, title, step, rows, started).await?;
+        run_step(&db, title, &format!("-- {step}"), rows, started).await?;
     }
     db.close().await?;
     admin
