@@ -1002,3 +1002,41 @@ async fn the_agent_records_the_missing_consent_on_the_way_to_the_referral() {
     assert!(browser.body_text().await.contains("CAF Arras"));
     browser.close().await;
 }
+
+/// A form posted after the session ended: the user is told, signs in again, and comes back to
+/// the page of the form — not to its action, which answers POST only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_posted_after_the_session_ended_comes_back_to_its_page() {
+    use sea_orm::EntityTrait;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let t = app.with_territory("Arras").await;
+    let browser = Browser::start(&app.url).await;
+    browser.open("/personnes").await;
+    browser.wait_for_path("/connexion").await;
+    browser.sign_in(&t.agent.email, PASSWORD).await;
+    browser.wait_for_path("/personnes").await;
+    browser.fill("#person-lastName", "Dupont").await;
+    browser.fill("#person-firstName", "Élodie").await;
+    browser.set_value("#person-birthDate", "1984-07-02").await;
+    // Every session ends meanwhile (as at their expiry or a sign-out elsewhere).
+    passerelle::entities::session::Entity::delete_many()
+        .exec(app.db())
+        .await
+        .unwrap();
+    browser
+        .click_button("#form-person", "Enregistrer la personne")
+        .await;
+    browser
+        .wait_for_path("/connexion?suite=%2Fpersonnes&fait=session-formulaire")
+        .await;
+    assert!(
+        browser
+            .text("#connexion-info")
+            .await
+            .contains("Votre session a expiré avant l'envoi du formulaire")
+    );
+    assert_eq!(app.count("people").await, 0, "nothing was recorded");
+    browser.sign_in(&t.agent.email, PASSWORD).await;
+    browser.wait_for_path("/personnes").await;
+    browser.close().await;
+}

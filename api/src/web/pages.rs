@@ -58,8 +58,12 @@ async fn sign_in_page(State(app): State<AppState>, Query(next): Query<Next>) -> 
         "login.html",
         context! {
             suite => safe_next(next.suite.as_deref()),
-            notice => (next.fait.as_deref() == Some("invitation"))
-                .then_some("Votre mot de passe est enregistré. Vous pouvez vous connecter."),
+            notice => match next.fait.as_deref() {
+                Some("invitation") => Some("Votre mot de passe est enregistré. Vous pouvez vous connecter."),
+                Some("session") => Some("Votre session a expiré : connectez-vous pour reprendre où vous en étiez."),
+                Some("session-formulaire") => Some("Votre session a expiré avant l'envoi du formulaire, qui n'a pas été enregistré : connectez-vous, vous reviendrez à la page du formulaire pour le renvoyer."),
+                _ => None,
+            },
         },
     )
 }

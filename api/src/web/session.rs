@@ -3,7 +3,7 @@
 
 use axum::{
     extract::FromRequestParts,
-    http::request::Parts,
+    http::{Method, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -66,16 +66,41 @@ impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        // A form posted after the session ended goes back, after sign-in, to the page the form
+        // was on (its Referer; the sign-in checks it is a path of this site), not to its action,
+        // which answers POST only.
+        let posted = !matches!(parts.method, Method::GET | Method::HEAD);
+        let had_session = CookieJar::from_headers(&parts.headers)
+            .get(COOKIE)
+            .is_some();
         let to_sign_in = || {
-            let next = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            let query = form_urlencoded::Serializer::new(String::new())
-                .append_pair("suite", next)
-                .finish();
-            Redirect::to(&format!("/connexion?{query}")).into_response()
+            let form_page = parts
+                .headers
+                .get(header::REFERER)
+                .and_then(|r| r.to_str().ok())
+                .and_then(|r| r.parse::<axum::http::Uri>().ok())
+                .and_then(|r| r.path_and_query().map(|p| p.as_str().to_owned()));
+            let next = if posted {
+                form_page.unwrap_or_else(|| "/".to_owned())
+            } else {
+                parts
+                    .uri
+                    .path_and_query()
+                    .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+            };
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            query.append_pair("suite", &next);
+            if had_session {
+                query.append_pair(
+                    "fait",
+                    if posted {
+                        "session-formulaire"
+                    } else {
+                        "session"
+                    },
+                );
+            }
+            Redirect::to(&format!("/connexion?{}", query.finish())).into_response()
         };
         let now = app.clock.now();
         let jar = CookieJar::from_headers(&parts.headers);
