@@ -55,7 +55,13 @@ pub async fn duplicates_of(ctx: &Ctx<'_>, form: &PersonForm) -> ApiResult<Vec<pe
         return Ok(Vec::new());
     };
     let key = domain::duplicate_key(first.as_str(), last.as_str(), birth.get());
-    store::with_duplicate_key(ctx.db, ctx.actor, &key).await
+    store::with_duplicate_key(
+        ctx.db,
+        ctx.actor.tenant_id.as_uuid(),
+        ctx.actor.organisation_id.as_uuid(),
+        &key,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]

@@ -22,38 +22,38 @@ pub async fn held_by(
         .ok_or_else(not_found)
 }
 
-/// Other records of the same organisation with the same duplicate key.
-pub async fn possible_duplicates(
+/// The organisation's records with this duplicate key, oldest first.
+pub async fn with_duplicate_key(
     db: &impl ConnectionTrait,
-    person: &person::Model,
+    tenant: uuid::Uuid,
+    organisation: uuid::Uuid,
+    key: &str,
 ) -> ApiResult<Vec<person::Model>> {
     use person::Column as C;
     Ok(person::Entity::find()
-        .filter(C::TenantId.eq(person.tenant_id))
-        .filter(C::OrganisationId.eq(person.organisation_id))
-        .filter(C::DuplicateKey.eq(person.duplicate_key.clone()))
-        .filter(C::Id.ne(person.id))
+        .filter(C::TenantId.eq(tenant))
+        .filter(C::OrganisationId.eq(organisation))
+        .filter(C::DuplicateKey.eq(key))
         .order_by_asc(C::CreatedAt)
         .limit(20)
         .all(db)
         .await?)
 }
 
-/// The organisation's records with this duplicate key, oldest first.
-pub async fn with_duplicate_key(
+/// Other records of the same organisation with the same duplicate key.
+pub async fn possible_duplicates(
     db: &impl ConnectionTrait,
-    actor: &Actor,
-    key: &str,
+    person: &person::Model,
 ) -> ApiResult<Vec<person::Model>> {
-    use person::Column as C;
-    Ok(person::Entity::find()
-        .filter(C::TenantId.eq(actor.tenant_id.as_uuid()))
-        .filter(C::OrganisationId.eq(actor.organisation_id.as_uuid()))
-        .filter(C::DuplicateKey.eq(key))
-        .order_by_asc(C::CreatedAt)
-        .limit(20)
-        .all(db)
-        .await?)
+    let mut found = with_duplicate_key(
+        db,
+        person.tenant_id,
+        person.organisation_id,
+        &person.duplicate_key,
+    )
+    .await?;
+    found.retain(|p| p.id != person.id);
+    Ok(found)
 }
 
 /// The cursor of a person listed by name.
