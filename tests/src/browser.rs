@@ -402,6 +402,15 @@ impl Browser {
     }
 
     /// Saves a screenshot of the page as `<temp dir>/passerelle-<name>.png`; returns the path.
+    /// Opens `path` signed out, signs in on the page it leads to, and waits to be back on
+    /// `path`.
+    pub async fn sign_in_at(&self, path: &str, email: &str, password: &str) {
+        self.open(path).await;
+        self.wait_for_path("/connexion").await;
+        self.sign_in(email, password).await;
+        self.wait_for_path(path).await;
+    }
+
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("screenshot");
         let path = std::env::temp_dir().join(format!("passerelle-{name}.png"));

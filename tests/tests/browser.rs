@@ -124,10 +124,9 @@ async fn the_agent_refers_a_person() {
     let t = app.with_territory("Arras").await;
     let browser = Browser::start(&app.url).await;
 
-    browser.open("/personnes").await;
-    browser.wait_for_path("/connexion").await;
-    browser.sign_in(&t.agent.email, PASSWORD).await;
-    browser.wait_for_path("/personnes").await;
+    browser
+        .sign_in_at("/personnes", &t.agent.email, PASSWORD)
+        .await;
     assert_eq!(browser.text("h1").await, "Personnes accompagnées");
     assert!(
         browser
@@ -463,10 +462,9 @@ async fn the_agent_asks_an_expert_who_answers_and_the_agent_closes() {
     let t = app.with_territory("Arras").await;
     let browser = Browser::start(&app.url).await;
 
-    browser.open("/sollicitations/envoyees").await;
-    browser.wait_for_path("/connexion").await;
-    browser.sign_in(&t.agent.email, PASSWORD).await;
-    browser.wait_for_path("/sollicitations/envoyees").await;
+    browser
+        .sign_in_at("/sollicitations/envoyees", &t.agent.email, PASSWORD)
+        .await;
     assert_eq!(browser.text("h1").await, "Sollicitations envoyées");
     assert!(browser.body_text().await.contains("Aucune sollicitation."));
     browser
@@ -518,10 +516,9 @@ async fn the_agent_asks_an_expert_who_answers_and_the_agent_closes() {
     // The CAF's expert finds it in the queue, takes it and answers.
     browser.click_button("header", "Se déconnecter").await;
     browser.wait_for_path("/connexion").await;
-    browser.open("/sollicitations/recues").await;
-    browser.wait_for_path("/connexion").await;
-    browser.sign_in(&t.caf.email, PASSWORD).await;
-    browser.wait_for_path("/sollicitations/recues").await;
+    browser
+        .sign_in_at("/sollicitations/recues", &t.caf.email, PASSWORD)
+        .await;
     assert!(browser.text("#compteurs").await.contains("À traiter : 1"));
     let row = browser.content("tbody tr").await;
     assert!(
@@ -625,10 +622,9 @@ async fn the_coordinator_reads_the_dashboard_filters_it_and_downloads_the_csv() 
     app.state.clock.travel_to(datetime!(2026-03-16 09:00 UTC));
 
     let browser = Browser::start(&app.url).await;
-    browser.open("/suivi/tableau-de-bord").await;
-    browser.wait_for_path("/connexion").await;
-    browser.sign_in(&t.coordinator.email, PASSWORD).await;
-    browser.wait_for_path("/suivi/tableau-de-bord").await;
+    browser
+        .sign_in_at("/suivi/tableau-de-bord", &t.coordinator.email, PASSWORD)
+        .await;
     assert_eq!(browser.text("h1").await, "Tableau de bord du suivi");
     assert!(browser.find_all("script").await.is_empty(), "no JavaScript");
 
@@ -727,10 +723,9 @@ async fn a_failed_form_says_what_to_fix_and_keeps_what_was_typed() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let t = app.with_territory("Arras").await;
     let browser = Browser::start(&app.url).await;
-    browser.open("/personnes").await;
-    browser.wait_for_path("/connexion").await;
-    browser.sign_in(&t.agent.email, PASSWORD).await;
-    browser.wait_for_path("/personnes").await;
+    browser
+        .sign_in_at("/personnes", &t.agent.email, PASSWORD)
+        .await;
     let title = browser.client.title().await.expect("title");
     assert!(!title.starts_with("Erreur"), "{title}");
 
@@ -876,10 +871,9 @@ async fn a_possible_duplicate_is_shown_before_the_record_is_made() {
         .create_person(&t.agent, "Élodie", "Dupont", "1984-07-02")
         .await;
     let browser = Browser::start(&app.url).await;
-    browser.open("/personnes").await;
-    browser.wait_for_path("/connexion").await;
-    browser.sign_in(&t.agent.email, PASSWORD).await;
-    browser.wait_for_path("/personnes").await;
+    browser
+        .sign_in_at("/personnes", &t.agent.email, PASSWORD)
+        .await;
     browser.fill("#person-lastName", "DUPONT").await;
     browser.fill("#person-firstName", "elodie").await;
     browser.set_value("#person-birthDate", "1984-07-02").await;
@@ -1011,10 +1005,9 @@ async fn a_form_posted_after_the_session_ended_comes_back_to_its_page() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let t = app.with_territory("Arras").await;
     let browser = Browser::start(&app.url).await;
-    browser.open("/personnes").await;
-    browser.wait_for_path("/connexion").await;
-    browser.sign_in(&t.agent.email, PASSWORD).await;
-    browser.wait_for_path("/personnes").await;
+    browser
+        .sign_in_at("/personnes", &t.agent.email, PASSWORD)
+        .await;
     browser.fill("#person-lastName", "Dupont").await;
     browser.fill("#person-firstName", "Élodie").await;
     browser.set_value("#person-birthDate", "1984-07-02").await;
