@@ -10,7 +10,6 @@ use axum::{
     routing::{get, post},
 };
 use axum_extra::extract::Form;
-use domain::{Role, Roles};
 use minijinja::{Value, context};
 
 use crate::{
@@ -19,7 +18,7 @@ use crate::{
     error::{ApiError, ApiResult},
     service::{Ctx, lookup_id},
     web::{
-        render::{form_error, page_or_error, status_of},
+        render::{failed_form, page_or_error, role_options, status_of},
         session::PageUser,
     },
 };
@@ -79,11 +78,7 @@ async fn page_data(ctx: &Ctx<'_>, page: &PageUser) -> ApiResult<Value> {
             }
         })
         .collect();
-    let roles: Vec<Value> = Role::ALL
-        .iter()
-        .filter(|r| domain::may_grant_client(ctx.actor, &Roles::from(**r)).is_ok())
-        .map(|r| context! { code => r.as_str(), label => r.label_fr() })
-        .collect();
+    let roles = role_options(|roles| domain::may_grant_client(ctx.actor, roles).is_ok());
     Ok(context! {
         organisation => page.organisation.name.clone(),
         clients => clients,
@@ -130,14 +125,7 @@ async fn failed(
     values: impl serde::Serialize,
     err: ApiError,
 ) -> Response {
-    let error = form_error(form, &err);
-    show(
-        app,
-        page,
-        status_of(&err),
-        context! { error => error, values => Value::from_serialize(values) },
-    )
-    .await
+    show(app, page, status_of(&err), failed_form(form, &err, values)).await
 }
 
 #[derive(serde::Deserialize, serde::Serialize, Default)]

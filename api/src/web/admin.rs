@@ -10,7 +10,7 @@ use axum::{
     routing::{get, post},
 };
 use axum_extra::extract::Form;
-use domain::{Action, OrganisationId, OrganisationKind, Role, Roles};
+use domain::{Action, OrganisationId, OrganisationKind};
 use minijinja::{Value, context};
 
 use crate::{
@@ -21,7 +21,7 @@ use crate::{
     service::{Ctx, input_id, lookup_id},
     store::PageRequest,
     web::{
-        render::{error_page, form_error, number, page_or_error, status_of},
+        render::{error_page, failed_form, number, page_or_error, role_options, status_of},
         session::PageUser,
     },
 };
@@ -159,11 +159,7 @@ async fn page_data(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .iter()
         .map(|k| context! { code => k.as_str(), label => k.label_fr() })
         .collect();
-    let grantable: Vec<Value> = Role::ALL
-        .iter()
-        .filter(|r| domain::may_grant(ctx.actor, &Roles::from(**r)).is_ok())
-        .map(|r| context! { code => r.as_str(), label => r.label_fr() })
-        .collect();
+    let grantable = role_options(|roles| domain::may_grant(ctx.actor, roles).is_ok());
     let reopen_days = if ctx.may_tenant(Action::ManageDeadlineSettings) {
         Some(crate::escalations::service::reopen_days(ctx).await?.get())
     } else {
@@ -186,14 +182,7 @@ async fn form_failed(
     values: impl serde::Serialize,
     err: ApiError,
 ) -> Response {
-    let error = form_error(form, &err);
-    show(
-        app,
-        page,
-        status_of(&err),
-        context! { error => error, values => Value::from_serialize(values) },
-    )
-    .await
+    show(app, page, status_of(&err), failed_form(form, &err, values)).await
 }
 
 #[derive(serde::Deserialize, serde::Serialize, Default)]

@@ -199,3 +199,17 @@ pub fn number(field: &str, raw: &str) -> ApiResult<i32> {
         .parse()
         .map_err(|_| ApiError::invalid(field, "doit être un nombre entier"))
 }
+
+/// What a page shows again after a failed form: the error beside its field, the values kept.
+pub fn failed_form(form: &str, err: &ApiError, values: impl serde::Serialize) -> Value {
+    context! { error => form_error(form, err), values => Value::from_serialize(values) }
+}
+
+/// The roles a form offers, those `grantable` allows, with their French labels.
+pub fn role_options(grantable: impl Fn(&domain::Roles) -> bool) -> Vec<Value> {
+    domain::Role::ALL
+        .iter()
+        .filter(|r| grantable(&domain::Roles::from(**r)))
+        .map(|r| context! { code => r.as_str(), label => r.label_fr() })
+        .collect()
+}
